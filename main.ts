@@ -1,0 +1,64 @@
+/**
+ * The authctl entry point: builds the real dependencies, runs the CLI, and
+ * maps errors to exit codes. The only place that exits.
+ *
+ * @module
+ */
+
+import { runCli } from "./src/cli/mod.ts";
+import { buildInfo } from "./src/config/build_info.ts";
+import {
+  AuthctlError,
+  ExitCode,
+  InterruptedError,
+  stripControl,
+} from "./src/errors.ts";
+import { systemBrowser } from "./src/platform/browser.ts";
+import { systemClock } from "./src/platform/clock.ts";
+import { denoEnv, type SystemInfo } from "./src/platform/env.ts";
+import { denoTerminal } from "./src/platform/terminal.ts";
+
+const terminal = denoTerminal();
+const system: SystemInfo = { os: Deno.build.os, env: denoEnv };
+const interrupt = new AbortController();
+
+let interrupts = 0;
+const onInterrupt = () => {
+  // The first Ctrl-C cancels cleanly (closing the callback port); a second
+  // one exits at once.
+  if (++interrupts > 1) Deno.exit(ExitCode.interrupted);
+  interrupt.abort(new InterruptedError());
+};
+Deno.addSignalListener("SIGINT", onInterrupt);
+if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onInterrupt);
+
+let code: number = ExitCode.ok;
+try {
+  await runCli(Deno.args, {
+    system,
+    terminal,
+    clock: systemClock,
+    browser: systemBrowser(system),
+    signal: interrupt.signal,
+    build: buildInfo,
+  });
+} catch (err) {
+  code = report(err);
+}
+Deno.exit(code);
+
+function report(err: unknown): number {
+  if (err instanceof AuthctlError) {
+    // Commander has already printed its own usage errors.
+    if (!err.code.startsWith("commander.")) {
+      terminal.err(`${buildInfo.name}: ${stripControl(err.message)}\n`);
+    }
+    return err.exitCode;
+  }
+  // Never print a stack or a raw object: it might carry a secret.
+  const message = err instanceof Error ? err.message : String(err);
+  terminal.err(
+    `${buildInfo.name}: unexpected error: ${stripControl(message)}\n`,
+  );
+  return ExitCode.failure;
+}

@@ -1,0 +1,127 @@
+/**
+ * A local OpenID provider for the demo and the tests: oidc-provider from npm
+ * (an OpenID-certified implementation) on 127.0.0.1, with one public native
+ * client and a login page that accepts any user name. Never part of the
+ * compiled binary.
+ *
+ * Run: `deno run -A scripts/demo_provider.ts [--port N] [--access-token-ttl S]`.
+ * Prints one JSON line `{"issuer": …, "clientId": …}` on stdout once it listens.
+ *
+ * @module
+ */
+
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import Provider from "oidc-provider";
+import * as jose from "jose";
+
+/** The demo client's ID. */
+export const DEMO_CLIENT_ID = "authctl-demo";
+
+/** Options of {@linkcode startDemoProvider}. */
+export interface DemoProviderOptions {
+  /** Port to listen on; 0 picks a free one. */
+  port?: number;
+  /** Access token lifetime in seconds. */
+  accessTokenTtl?: number;
+}
+
+/** A running demo provider. */
+export interface DemoProvider {
+  issuer: string;
+  clientId: string;
+  close(): Promise<void>;
+}
+
+/** Starts the provider on 127.0.0.1. */
+export async function startDemoProvider(
+  options: DemoProviderOptions = {},
+): Promise<DemoProvider> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, "127.0.0.1", resolve)
+  );
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+  const { privateKey } = await jose.generateKeyPair("RS256", {
+    extractable: true,
+  });
+  const jwk = {
+    ...await jose.exportJWK(privateKey),
+    kid: "demo-1",
+    use: "sig",
+    alg: "RS256",
+  };
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: DEMO_CLIENT_ID,
+      application_type: "native",
+      token_endpoint_auth_method: "none",
+      // Native clients may use any port on a loopback redirect (RFC 8252 §7.3).
+      redirect_uris: ["http://127.0.0.1/callback"],
+      grant_types: [
+        "authorization_code",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+      ],
+      response_types: ["code"],
+    }],
+    jwks: { keys: [jwk] },
+    cookies: { keys: [crypto.randomUUID()] },
+    scopes: ["openid", "offline_access", "profile", "email"],
+    claims: {
+      openid: ["sub"],
+      profile: ["name", "preferred_username"],
+      email: ["email", "email_verified"],
+    },
+    // Any user name is accepted on the development login page.
+    findAccount: (_ctx: unknown, id: string) => ({
+      accountId: id,
+      claims: () => ({
+        sub: id,
+        name: id,
+        preferred_username: id,
+        email: `${id}@example.test`,
+        email_verified: true,
+      }),
+    }),
+    features: {
+      devInteractions: { enabled: true },
+      deviceFlow: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+    },
+    ttl: {
+      AccessToken: options.accessTokenTtl ?? 3600,
+    },
+  });
+  server.on("request", provider.callback());
+  return {
+    issuer,
+    clientId: DEMO_CLIENT_ID,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "0" },
+      "access-token-ttl": { type: "string", default: "3600" },
+    },
+  });
+  // oidc-provider warns about its development defaults; they are the point here.
+  console.warn = () => {};
+  const provider = await startDemoProvider({
+    port: Number(values.port),
+    accessTokenTtl: Number(values["access-token-ttl"]),
+  });
+  console.log(
+    JSON.stringify({ issuer: provider.issuer, clientId: provider.clientId }),
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * Rules about stored credentials shared by the use cases: a credential serves
+ * only the settings it was obtained with, and only while it is fresh.
+ *
+ * @module
+ */
+
+import { buildInfo } from "../config/build_info.ts";
+import type { Settings } from "../config/settings.ts";
+import { NotLoggedInError } from "../errors.ts";
+import type { StoredCredential } from "../store/types.ts";
+
+/** Default minimum remaining lifetime of a handed-out access token. */
+export const DEFAULT_MIN_TTL_MS = 60_000;
+
+/**
+ * Describes how `credential` differs from the configured settings, or returns
+ * undefined when it serves them. A setting configured nowhere (empty) takes
+ * the credential's own value.
+ */
+export function settingsMismatch(
+  credential: StoredCredential,
+  settings: Settings,
+): string | undefined {
+  if (settings.issuer && settings.issuer !== credential.issuer) {
+    return `issuer "${credential.issuer}", not "${settings.issuer}"`;
+  }
+  if (settings.clientId && settings.clientId !== credential.clientId) {
+    return `client ID "${credential.clientId}", not "${settings.clientId}"`;
+  }
+  if (
+    settings.sources.scopes !== "default" &&
+    !sameSet(settings.scopes, credential.scopes)
+  ) {
+    return `scopes "${credential.scopes.join(" ")}", not "${
+      settings.scopes.join(" ")
+    }"`;
+  }
+  if (settings.audience && settings.audience !== credential.audience) {
+    return `audience "${credential.audience}", not "${settings.audience}"`;
+  }
+  return undefined;
+}
+
+/** Whether the access token lives at least `minTtlMs` longer. */
+export function isFresh(
+  credential: StoredCredential,
+  now: number,
+  minTtlMs = DEFAULT_MIN_TTL_MS,
+): boolean {
+  return credential.expiresAt === undefined
+    ? now - credential.obtainedAt < minTtlMs // unknown lifetime: short
+    : credential.expiresAt - now >= minTtlMs;
+}
+
+/** The "not logged in" error for a profile, with the fix. */
+export function notLoggedIn(
+  profile: string,
+  reason: string,
+  code = "not_logged_in",
+): NotLoggedInError {
+  const flag = profile === "default" ? "" : ` --profile ${profile}`;
+  return new NotLoggedInError(
+    code,
+    `${reason} Run: ${buildInfo.name} login${flag}`,
+  );
+}
+
+/** Loads the profile's credential, checked against the settings. */
+export async function loadCredential(
+  store: { get(profile: string): Promise<StoredCredential | undefined> },
+  settings: Settings,
+): Promise<StoredCredential> {
+  const credential = await store.get(settings.profile);
+  if (!credential) {
+    throw notLoggedIn(
+      settings.profile,
+      `Not logged in (profile "${settings.profile}").`,
+    );
+  }
+  const mismatch = settingsMismatch(credential, settings);
+  if (mismatch) {
+    throw notLoggedIn(
+      settings.profile,
+      `The stored credentials of profile "${settings.profile}" were obtained for ${mismatch}.`,
+      "settings_mismatch",
+    );
+  }
+  return credential;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}

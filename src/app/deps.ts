@@ -1,0 +1,21 @@
+/**
+ * The dependencies every use case receives, injected by `main.ts` (or by a
+ * test, or by a program embedding authctl).
+ *
+ * @module
+ */
+
+import type { BrowserOpener } from "../platform/browser.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { Terminal } from "../platform/terminal.ts";
+import type { CredentialStore } from "../store/types.ts";
+
+/** What use cases run against. */
+export interface AppDeps {
+  store: CredentialStore;
+  clock: Clock;
+  terminal: Terminal;
+  browser: BrowserOpener;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+}

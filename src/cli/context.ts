@@ -1,0 +1,138 @@
+/**
+ * What every command shares: the injected platform, the setting flags every
+ * command takes, and turning them into settings and a store.
+ *
+ * @module
+ */
+
+import type { Command } from "@commander-js/extra-typings";
+import type { AppDeps } from "../app/deps.ts";
+import type { BuildInfo } from "../config/build_info.ts";
+import { loadConfigFile } from "../config/config_file.ts";
+import { configDir, joinPath } from "../config/paths.ts";
+import {
+  resolveSettings,
+  type SettingFlags,
+  type Settings,
+} from "../config/settings.ts";
+import { UsageError } from "../errors.ts";
+import type { BrowserOpener } from "../platform/browser.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { SystemInfo } from "../platform/env.ts";
+import type { Terminal } from "../platform/terminal.ts";
+import { createStore } from "../store/mod.ts";
+
+/** The platform the CLI runs on, built by `main.ts` or a test. */
+export interface CliDeps {
+  system: SystemInfo;
+  terminal: Terminal;
+  clock: Clock;
+  browser: BrowserOpener;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  build: BuildInfo;
+}
+
+/** Flags shared by every command, as commander parses them. */
+export interface CommonFlags {
+  profile?: string;
+  issuer?: string;
+  clientId?: string;
+  scope: string[];
+  audience?: string;
+}
+
+/** Adds the setting flags every command takes. */
+export function withCommonOptions<
+  A extends unknown[],
+  O extends Record<string, unknown>,
+  G extends Record<string, unknown>,
+>(command: Command<A, O, G>) {
+  return command
+    .option("--profile <name>", "profile to use (env AUTHCTL_PROFILE)")
+    .option("--issuer <url>", "OpenID provider issuer URL (env AUTHCTL_ISSUER)")
+    .option(
+      "--client-id <id>",
+      "public OAuth client ID (env AUTHCTL_CLIENT_ID)",
+    )
+    .option(
+      "--scope <scope>",
+      "scope to request, repeatable; openid and offline_access are always requested (env AUTHCTL_SCOPES)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option("--audience <aud>", "audience to request (env AUTHCTL_AUDIENCE)");
+}
+
+/** Settings and dependencies for one command run. */
+export interface CommandContext {
+  settings: Settings;
+  deps: AppDeps;
+  configDir: string;
+}
+
+/** Resolves settings from flags, environment, config file and build. */
+export async function commandContext(
+  flags: CommonFlags & { port?: string },
+  cli: CliDeps,
+): Promise<CommandContext> {
+  const dir = configDir(cli.system, cli.build.name);
+  const config = await loadConfigFile(
+    joinPath(cli.system.os, dir, "config.toml"),
+  );
+  const settingFlags: SettingFlags = {
+    profile: flags.profile,
+    issuer: flags.issuer,
+    clientId: flags.clientId,
+    scopes: flags.scope,
+    audience: flags.audience,
+    ports: flags.port,
+  };
+  const settings = resolveSettings({
+    flags: settingFlags,
+    env: cli.system.env,
+    config,
+    build: cli.build,
+  });
+  return {
+    settings,
+    configDir: dir,
+    deps: {
+      store: createStore({ configDir: dir }),
+      clock: cli.clock,
+      terminal: cli.terminal,
+      browser: cli.browser,
+      signal: cli.signal,
+    },
+  };
+}
+
+/** Parses "300", "30s", "5m", "1h" or "1m30s" into milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$/.exec(text.trim());
+  const ms = m && m[0] !== ""
+    ? ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) *
+      1000
+    : NaN;
+  if (!(ms > 0)) {
+    throw new UsageError(
+      "invalid_duration",
+      `Invalid ${flag} "${text}". Give seconds ("300") or a duration ("5m", "90s", "1h").`,
+    );
+  }
+  return ms;
+}
+
+/** "in 59m", "3m ago": a short relative time for people. */
+export function relativeTime(target: number, now: number): string {
+  const diff = Math.round((target - now) / 1000);
+  const abs = Math.abs(diff);
+  const text = abs < 60
+    ? `${abs}s`
+    : abs < 3600
+    ? `${Math.floor(abs / 60)}m`
+    : abs < 86400
+    ? `${Math.floor(abs / 3600)}h${Math.floor((abs % 3600) / 60)}m`
+    : `${Math.floor(abs / 86400)}d`;
+  return diff >= 0 ? `in ${text}` : `${text} ago`;
+}

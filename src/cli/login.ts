@@ -1,0 +1,79 @@
+/**
+ * `authctl login`: flags → options → the login use case.
+ *
+ * @module
+ */
+
+import { Command, Option } from "@commander-js/extra-typings";
+import {
+  type CliDeps,
+  commandContext,
+  parseDuration,
+  relativeTime,
+  withCommonOptions,
+} from "./context.ts";
+
+/** Default time to wait for the user to finish in the browser. */
+const DEFAULT_TIMEOUT = "5m";
+
+/** Builds the `login` command. */
+export function loginCommand(cli: CliDeps) {
+  return withCommonOptions(
+    new Command("login").description(
+      "log in to the provider and store the tokens",
+    ),
+  )
+    .addOption(
+      new Option("--flow <flow>", "how to log in").choices(["auto", "loopback"])
+        .default("auto"),
+    )
+    .option(
+      "--port <ports>",
+      "callback port(s) for the loopback flow: 8765, 8765,8770 or 8765-8769 (default: any free port; env AUTHCTL_PORT)",
+    )
+    .option(
+      "--timeout <duration>",
+      "how long to wait for the browser (e.g. 300, 90s, 5m)",
+      DEFAULT_TIMEOUT,
+    )
+    .option("--force", "log in again even when still logged in")
+    .action(async (flags) => {
+      const timeoutMs = parseDuration(flags.timeout, "--timeout");
+      const { settings, deps } = await commandContext(flags, cli);
+      // Loaded only by login: keeps oauth4webapi and jose off `token`'s path.
+      const { login } = await import("../app/login.ts");
+      const result = await login(deps, settings, {
+        flow: flags.flow,
+        timeoutMs,
+        force: flags.force,
+      });
+      const who = describeIdentity(result.credential.identity);
+      const expiry = result.credential.expiresAt === undefined
+        ? ""
+        : ` (access token expires ${
+          relativeTime(result.credential.expiresAt, cli.clock.now())
+        })`;
+      cli.terminal.err(
+        result.loggedIn
+          ? `Logged in${who} to ${result.credential.issuer} as profile "${settings.profile}".\n`
+          : `Already logged in${who} to ${result.credential.issuer}${expiry}. Use --force to log in again.\n`,
+      );
+    });
+}
+
+/** " as alice (alice@example.com)", or "" when nothing is known. */
+export function describeIdentity(
+  identity?: {
+    sub: string;
+    name?: string;
+    email?: string;
+    preferred_username?: string;
+  },
+): string {
+  if (!identity) return "";
+  const name = identity.preferred_username ?? identity.name ?? identity.sub;
+  const email = identity.email && identity.email !== name
+    ? ` (${identity.email})`
+    : "";
+  return ` as ${name}${email}`;
+}

@@ -1,0 +1,63 @@
+/**
+ * The command-line interface: one file per command, each a thin layer from
+ * flags to a use case in `src/app/`.
+ *
+ * @module
+ */
+
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.ts";
+import type { CliDeps } from "./context.ts";
+import { loginCommand } from "./login.ts";
+import { logoutCommand } from "./logout.ts";
+import { statusCommand } from "./status.ts";
+import { tokenCommand } from "./token.ts";
+import { versionCommand } from "./version.ts";
+
+export type { CliDeps } from "./context.ts";
+
+/** Commander outcomes that are not errors. */
+const BENIGN = new Set([
+  "commander.helpDisplayed",
+  "commander.help",
+  "commander.version",
+]);
+
+/**
+ * Runs the CLI with `args` (without the program name). Resolves when the
+ * command succeeded; throws an AuthctlError otherwise.
+ */
+export async function runCli(args: string[], cli: CliDeps): Promise<void> {
+  const program = new Command(cli.build.name)
+    .description(
+      "Log in to an OAuth 2.0 / OpenID Connect provider and hand tokens to scripts and tools.",
+    )
+    .version(cli.build.version, "-V, --version")
+    .showHelpAfterError(`(run "${cli.build.name} --help" for usage)`)
+    .configureOutput({
+      writeOut: (text) => cli.terminal.out(text),
+      writeErr: (text) => cli.terminal.err(text),
+    })
+    .exitOverride();
+  for (
+    const make of [
+      loginCommand,
+      statusCommand,
+      tokenCommand,
+      logoutCommand,
+      versionCommand,
+    ]
+  ) {
+    // deno-lint-ignore no-explicit-any
+    program.addCommand(make(cli).exitOverride() as any);
+  }
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (BENIGN.has(err.code) || err.exitCode === 0) return;
+      throw new UsageError(err.code, err.message, { cause: err });
+    }
+    throw err;
+  }
+}

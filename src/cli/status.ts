@@ -1,0 +1,79 @@
+/**
+ * `authctl status`: who is logged in, where, and until when.
+ *
+ * @module
+ */
+
+import { Command } from "@commander-js/extra-typings";
+import { notLoggedIn } from "../app/credential.ts";
+import { status } from "../app/status.ts";
+import { stripControl } from "../errors.ts";
+import {
+  type CliDeps,
+  commandContext,
+  relativeTime,
+  withCommonOptions,
+} from "./context.ts";
+import { describeIdentity } from "./login.ts";
+
+/** Builds the `status` command. */
+export function statusCommand(cli: CliDeps) {
+  return withCommonOptions(
+    new Command("status").description(
+      "show the login state of a profile (exit 4 when not logged in)",
+    ),
+  )
+    .option("--json", "print the status as JSON")
+    .action(async (flags) => {
+      const { settings, deps } = await commandContext(flags, cli);
+      const report = await status(deps, settings);
+      const now = cli.clock.now();
+      if (flags.json) {
+        cli.terminal.out(JSON.stringify(report, null, 2) + "\n");
+      } else {
+        const lines: [string, string][] = [["Profile", report.profile]];
+        lines.push([
+          "Logged in",
+          report.loggedIn
+            ? `yes${describeIdentity(report.identity)}`
+            : `no — ${report.reason}`,
+        ]);
+        if (report.issuer) lines.push(["Issuer", report.issuer]);
+        if (report.clientId) lines.push(["Client ID", report.clientId]);
+        if (report.scopes) lines.push(["Scopes", report.scopes.join(" ")]);
+        if (report.expiresAt !== undefined) {
+          lines.push([
+            "Access token",
+            report.expiresAt === null
+              ? "lifetime unknown"
+              : `${
+                report.accessTokenValid ? "expires" : "expired"
+              } ${report.expiresAt} (${
+                relativeTime(Date.parse(report.expiresAt), now)
+              })`,
+          ]);
+        }
+        if (report.hasRefreshToken !== undefined) {
+          lines.push(["Refresh token", report.hasRefreshToken ? "yes" : "no"]);
+        }
+        lines.push([
+          "Storage",
+          `${report.storage.backend} (${report.storage.location})`,
+        ]);
+        const width = Math.max(...lines.map(([k]) => k.length)) + 2;
+        cli.terminal.out(
+          lines.map(([k, v]) =>
+            `${(k + ":").padEnd(width)}${stripControl(v)}\n`
+          )
+            .join(""),
+        );
+      }
+      if (!report.loggedIn) {
+        throw notLoggedIn(
+          settings.profile,
+          report.reason ?? "Not logged in.",
+          "status_not_logged_in",
+        );
+      }
+    });
+}

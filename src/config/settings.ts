@@ -1,0 +1,182 @@
+/**
+ * Settings resolution. Each setting takes the first value found in: the
+ * command-line flag, the environment, the profile in the config file, the
+ * build-time default.
+ *
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+import { type Env, isLoopbackHost } from "../platform/env.ts";
+import type { BuildInfo } from "./build_info.ts";
+import { type ConfigFile, splitScopes } from "./config_file.ts";
+
+/** Scopes authctl always requests. */
+export const ALWAYS_SCOPES = ["openid", "offline_access"] as const;
+
+/** Where a resolved setting came from. */
+export type SettingSource = "flag" | "env" | "profile" | "build" | "default";
+
+/** Settings given on the command line; undefined means "not given". */
+export interface SettingFlags {
+  profile?: string;
+  issuer?: string;
+  clientId?: string;
+  scopes?: string[];
+  audience?: string;
+  ports?: string;
+}
+
+/** The settings a command runs with. */
+export interface Settings {
+  /** Profile name. */
+  profile: string;
+  /** Issuer URL, or "" when none is configured anywhere. */
+  issuer: string;
+  /** Public client ID, or "" when none is configured anywhere. */
+  clientId: string;
+  /** Requested scopes, always including `openid` and `offline_access`. */
+  scopes: string[];
+  /** Audience to request, or "". */
+  audience: string;
+  /** Callback port specification, or "" for an ephemeral port. */
+  ports: string;
+  /** Where each setting came from. */
+  sources: Record<keyof SettingFlags, SettingSource>;
+}
+
+/** Everything settings are resolved from. */
+export interface SettingInputs {
+  flags: SettingFlags;
+  env: Env;
+  config: ConfigFile;
+  build: BuildInfo;
+}
+
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Resolves every setting; validates the profile name and the issuer URL. */
+export function resolveSettings(inputs: SettingInputs): Settings {
+  const { flags, env, config, build } = inputs;
+  const profileHit = first<string>([
+    ["flag", flags.profile],
+    ["env", env.get("AUTHCTL_PROFILE")],
+    ["profile", config.defaultProfile],
+    ["default", "default"],
+  ]);
+  const profile = profileHit.value;
+  if (!PROFILE_NAME.test(profile)) {
+    throw new UsageError(
+      "invalid_profile",
+      `Invalid profile name "${profile}". Use letters, digits, ".", "_" and "-" (up to 64 characters).`,
+    );
+  }
+  const fromProfile = config.profiles[profile] ?? {};
+  const pick = (
+    flag: string | undefined,
+    envName: string,
+    prof: string | undefined,
+    built: string,
+  ) =>
+    first<string>([
+      ["flag", flag],
+      ["env", env.get(envName)],
+      ["profile", prof],
+      ["build", built],
+      ["default", ""],
+    ]);
+  const issuer = pick(
+    flags.issuer,
+    "AUTHCTL_ISSUER",
+    fromProfile.issuer,
+    build.issuer,
+  );
+  const clientId = pick(
+    flags.clientId,
+    "AUTHCTL_CLIENT_ID",
+    fromProfile.clientId,
+    build.clientId,
+  );
+  const audience = pick(
+    flags.audience,
+    "AUTHCTL_AUDIENCE",
+    fromProfile.audience,
+    build.audience,
+  );
+  const ports = pick(
+    flags.ports,
+    "AUTHCTL_PORT",
+    fromProfile.ports,
+    build.ports,
+  );
+  const envScopes = env.get("AUTHCTL_SCOPES");
+  const scopes = first<string[]>([
+    ["flag", flags.scopes?.length ? splitScopes(flags.scopes) : undefined],
+    ["env", envScopes ? splitScopes([envScopes]) : undefined],
+    ["profile", fromProfile.scopes],
+    ["build", build.scopes.length ? splitScopes(build.scopes) : undefined],
+    ["default", []],
+  ]);
+  if (issuer.value) validateIssuer(issuer.value);
+  return {
+    profile,
+    issuer: issuer.value,
+    clientId: clientId.value,
+    scopes: splitScopes([...ALWAYS_SCOPES, ...scopes.value]),
+    audience: audience.value,
+    ports: ports.value,
+    sources: {
+      profile: profileHit.source,
+      issuer: issuer.source,
+      clientId: clientId.source,
+      scopes: scopes.source,
+      audience: audience.source,
+      ports: ports.source,
+    },
+  };
+}
+
+/**
+ * Checks that an issuer is an absolute https URL (http only on a loopback
+ * host) without query or fragment.
+ */
+export function validateIssuer(issuer: string): URL {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch (cause) {
+    throw new UsageError(
+      "invalid_issuer",
+      `Invalid issuer "${issuer}": not a URL. Give the provider's issuer URL, e.g. "https://login.example.com".`,
+      { cause },
+    );
+  }
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+    throw new UsageError(
+      "insecure_issuer",
+      `Refusing the plain-http issuer "${issuer}": only loopback addresses may use http. Use its https URL.`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new UsageError(
+      "invalid_issuer",
+      `Invalid issuer "${issuer}": it must be an https URL.`,
+    );
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new UsageError(
+      "invalid_issuer",
+      `Invalid issuer "${issuer}": an issuer has no query, fragment or credentials.`,
+    );
+  }
+  return url;
+}
+
+function first<T>(
+  candidates: [SettingSource, T | undefined][],
+): { value: T; source: SettingSource } {
+  const found = candidates.find(([, value], i) =>
+    i === candidates.length - 1 || (value !== undefined && value !== "")
+  )!;
+  return { source: found[0], value: found[1] as T };
+}

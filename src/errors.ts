@@ -1,0 +1,101 @@
+/**
+ * Error classes shared by every layer. Each carries a stable `code` (for
+ * scripts and tests), the process `exitCode` it maps to, and an optional
+ * `cause`. Messages are sentence case, quote the offending value and name the
+ * fix.
+ *
+ * @module
+ */
+
+/** Process exit codes, documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  provider: 3,
+  notLoggedIn: 4,
+  refused: 5,
+  timedOut: 6,
+  interrupted: 130,
+} as const;
+
+/** One of the documented exit codes. */
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/** Base class for every error authctl reports on purpose. */
+export class AuthctlError extends Error {
+  /** Stable, machine-readable identifier, e.g. `"not_logged_in"`. */
+  readonly code: string;
+  /** The process exit code this error maps to. */
+  readonly exitCode: ExitCode;
+
+  constructor(
+    code: string,
+    exitCode: ExitCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad flags, bad configuration, missing settings: exit 2. */
+export class UsageError extends AuthctlError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, ExitCode.usage, message, options);
+  }
+}
+
+/** The provider could not be reached or answered with something unusable: exit 3. */
+export class ProviderError extends AuthctlError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, ExitCode.provider, message, options);
+  }
+}
+
+/** Nothing usable is stored, or the stored credentials were rejected: exit 4. */
+export class NotLoggedInError extends AuthctlError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, ExitCode.notLoggedIn, message, options);
+  }
+}
+
+/** The user or the provider refused: exit 5. */
+export class RefusedError extends AuthctlError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, ExitCode.refused, message, options);
+  }
+}
+
+/** A wait ran out of time: exit 6. */
+export class TimeoutError extends AuthctlError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, ExitCode.timedOut, message, options);
+  }
+}
+
+/** The user pressed Ctrl-C: exit 130. */
+export class InterruptedError extends AuthctlError {
+  constructor(message = "Interrupted.", options?: { cause?: unknown }) {
+    super("interrupted", ExitCode.interrupted, message, options);
+  }
+}
+
+/** Local storage could not be read or written safely: exit 1. */
+export class StorageError extends AuthctlError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, ExitCode.failure, message, options);
+  }
+}
+
+/**
+ * Removes control characters (including ANSI escapes' ESC) from text that came
+ * from outside, so a provider cannot rewrite the user's terminal.
+ */
+export function stripControl(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
+}

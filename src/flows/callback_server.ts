@@ -1,0 +1,195 @@
+/**
+ * The loopback listener of RFC 8252 §7.3: binds 127.0.0.1 only, answers one
+ * callback that carries the expected `state`, and turns everything else away
+ * without ending the wait.
+ *
+ * @module
+ */
+
+import { AuthctlError, UsageError } from "../errors.ts";
+import { pageResponse } from "./callback_page.ts";
+
+/** The loopback address the listener binds and the redirect URI names. */
+export const LOOPBACK_HOST = "127.0.0.1";
+
+/** The path of the redirect URI. */
+export const CALLBACK_PATH = "/callback";
+
+/** Longest request URL accepted, in bytes. */
+const MAX_URL_LENGTH = 8192;
+
+/** Options of {@linkcode startCallbackServer}. */
+export interface CallbackServerOptions {
+  /** Ports to try in order; 0 means an ephemeral port. */
+  ports: number[];
+  /** The `state` sent in the authorization request. */
+  state: string;
+  /**
+   * Validates a callback whose `state` matched (iss, error, duplicates).
+   * Returns the parameters to use, or throws: the login then fails with
+   * that error and the browser is told so.
+   */
+  validate(params: URLSearchParams): URLSearchParams;
+}
+
+/** A running listener. */
+export interface CallbackServer {
+  /** The port it listens on. */
+  readonly port: number;
+  /** The redirect URI to send, e.g. `http://127.0.0.1:8765/callback`. */
+  readonly redirectUri: string;
+  /** Settles with the validated callback parameters, or the login's error. */
+  readonly result: Promise<URLSearchParams>;
+  /** Stops listening. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Parses a port specification: "" or "0" (ephemeral), "8765", a list
+ * "8765,8770" or a range "8765-8769".
+ */
+export function parsePorts(spec: string): number[] {
+  const trimmed = spec.trim();
+  if (trimmed === "" || trimmed === "0") return [0];
+  const ports: number[] = [];
+  const invalid = () =>
+    new UsageError(
+      "invalid_port",
+      `Invalid port specification "${spec}". Use a port (8765), a list (8765,8770) or a range (8765-8769) between 1 and 65535.`,
+    );
+  for (const part of trimmed.split(",")) {
+    const m = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(part);
+    if (!m) throw invalid();
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (from < 1 || to > 65535 || to < from || to - from > 1000) {
+      throw invalid();
+    }
+    for (let p = from; p <= to; p++) if (!ports.includes(p)) ports.push(p);
+  }
+  return ports;
+}
+
+/**
+ * Starts listening on the first free port of `options.ports`. Resolves once
+ * the socket is bound, so the browser can be opened safely afterwards.
+ */
+export function startCallbackServer(
+  options: CallbackServerOptions,
+): Promise<CallbackServer> {
+  let settle!: {
+    resolve: (params: URLSearchParams) => void;
+    reject: (err: unknown) => void;
+  };
+  const result = new Promise<URLSearchParams>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  result.catch(() => {}); // observed by the caller; never unhandled here
+  let done = false;
+  let port = 0;
+
+  const handler = (request: Request): Response => {
+    if (done) {
+      return pageResponse(404, "Not found", "This login has already ended.");
+    }
+    if (request.method !== "GET") {
+      return new Response(null, { status: 405, headers: { allow: "GET" } });
+    }
+    if (request.url.length > MAX_URL_LENGTH) {
+      return pageResponse(414, "Request too long", "The request was refused.");
+    }
+    // The Host header must name our own address: a page on another origin
+    // that resolves to 127.0.0.1 (DNS rebinding) is refused.
+    if (request.headers.get("host") !== `${LOOPBACK_HOST}:${port}`) {
+      return pageResponse(400, "Bad request", "Unexpected host.");
+    }
+    const url = new URL(request.url);
+    if (url.pathname !== CALLBACK_PATH) {
+      return pageResponse(404, "Not found", "There is nothing here.");
+    }
+    const states = url.searchParams.getAll("state");
+    if (states.length !== 1 || !timingSafeEqual(states[0], options.state)) {
+      return pageResponse(
+        400,
+        "Unexpected request",
+        "This request does not belong to the login in progress. Return to your terminal.",
+      );
+    }
+    done = true;
+    try {
+      const params = options.validate(url.searchParams);
+      settle.resolve(params);
+      return pageResponse(
+        200,
+        "Login complete",
+        "You can close this window and return to your terminal.",
+        true,
+      );
+    } catch (err) {
+      settle.reject(err);
+      const message = err instanceof AuthctlError
+        ? err.message
+        : "The login could not be completed.";
+      return pageResponse(
+        400,
+        "Login failed",
+        `${message} Return to your terminal for details.`,
+      );
+    }
+  };
+
+  return new Promise((resolve, reject) => {
+    const tried: number[] = [];
+    for (const candidate of options.ports) {
+      const controller = new AbortController();
+      let server: Deno.HttpServer<Deno.NetAddr>;
+      try {
+        server = Deno.serve({
+          hostname: LOOPBACK_HOST,
+          port: candidate,
+          signal: controller.signal,
+          onListen: () => {},
+          onError: () => new Response(null, { status: 500 }),
+        }, handler);
+      } catch (err) {
+        if (err instanceof Deno.errors.AddrInUse) {
+          tried.push(candidate);
+          continue;
+        }
+        return reject(err);
+      }
+      port = server.addr.port;
+      let closed: Promise<void> | undefined;
+      return resolve({
+        port,
+        redirectUri: `http://${LOOPBACK_HOST}:${port}${CALLBACK_PATH}`,
+        result,
+        close() {
+          if (!closed) {
+            done = true;
+            controller.abort();
+            closed = server.finished;
+          }
+          return closed;
+        },
+      });
+    }
+    reject(
+      new UsageError(
+        "port_in_use",
+        `No callback port is free: ${tried.join(", ")} ${
+          tried.length === 1 ? "is" : "are"
+        } in use. Close the program using ${
+          tried.length === 1 ? "it" : "them"
+        } or choose other ports with --port (they must be registered with the provider).`,
+      ),
+    );
+  });
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

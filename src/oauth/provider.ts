@@ -1,0 +1,438 @@
+/**
+ * The provider adapter: every protocol step goes through oauth4webapi (so its
+ * validation applies) and ID-token signatures are verified with jose against
+ * the provider's JWKS.
+ *
+ * @module
+ */
+
+import * as oauth from "oauth4webapi";
+import * as jose from "jose";
+import {
+  AuthctlError,
+  InterruptedError,
+  ProviderError,
+  RefusedError,
+  stripControl,
+} from "../errors.ts";
+import { isLoopbackHost } from "../platform/env.ts";
+import type { IdentityClaims } from "../store/types.ts";
+
+/** Default timeout of one HTTP request. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+
+/** Clock tolerance for ID token and JWT time checks, in seconds. */
+export const CLOCK_TOLERANCE_S = 60;
+
+/** ID-token signing algorithms a public client accepts (never none or HS*). */
+const ASYMMETRIC_ALGS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+];
+
+/** Options of {@linkcode discoverProvider}. */
+export interface ProviderOptions {
+  /** Issuer URL, exactly as configured. */
+  issuer: string;
+  /** Public client ID. */
+  clientId: string;
+  /** Cancels every request (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Timeout of one request in milliseconds. */
+  httpTimeoutMs?: number;
+}
+
+/** Tokens from a successful grant, with the validated ID token's claims. */
+export interface TokenSet {
+  accessToken: string;
+  tokenType: string;
+  /** Lifetime in seconds, when the provider said. */
+  expiresIn?: number;
+  refreshToken?: string;
+  idToken?: string;
+  /** Granted scope, when the provider said. */
+  scope?: string;
+  identity?: IdentityClaims;
+}
+
+/** Parameters of an authorization request. */
+export interface AuthorizationRequest {
+  redirectUri: string;
+  scopes: string[];
+  audience: string;
+  state: string;
+  nonce: string;
+  codeChallenge: string;
+}
+
+/** A discovered provider, bound to one client. */
+export class Provider {
+  readonly issuer: string;
+  readonly metadata: oauth.AuthorizationServer;
+  readonly #client: oauth.Client;
+  readonly #options: ProviderOptions;
+  readonly #insecure: boolean;
+  readonly #isOidc: boolean;
+  #jwks?: ReturnType<typeof jose.createRemoteJWKSet>;
+
+  constructor(
+    metadata: oauth.AuthorizationServer,
+    options: ProviderOptions,
+    isOidc: boolean,
+  ) {
+    this.issuer = metadata.issuer;
+    this.metadata = metadata;
+    this.#options = options;
+    this.#isOidc = isOidc;
+    this.#insecure = new URL(options.issuer).protocol === "http:";
+    this.#client = {
+      client_id: options.clientId,
+      [oauth.clockTolerance]: CLOCK_TOLERANCE_S,
+    };
+  }
+
+  /** Builds the authorization URL (PKCE S256, state, nonce). */
+  authorizationUrl(request: AuthorizationRequest): URL {
+    const endpoint = this.metadata.authorization_endpoint;
+    if (!endpoint) {
+      throw new ProviderError(
+        "no_authorization_endpoint",
+        `The provider "${this.issuer}" has no authorization endpoint in its metadata, so a browser login is impossible.`,
+      );
+    }
+    const url = new URL(endpoint);
+    const params = url.searchParams;
+    params.set("response_type", "code");
+    params.set("client_id", this.#options.clientId);
+    params.set("redirect_uri", request.redirectUri);
+    params.set("scope", request.scopes.join(" "));
+    params.set("state", request.state);
+    params.set("nonce", request.nonce);
+    params.set("code_challenge", request.codeChallenge);
+    params.set("code_challenge_method", "S256");
+    // OpenID Connect Core §11: offline_access needs an explicit consent.
+    if (request.scopes.includes("offline_access")) {
+      params.set("prompt", "consent");
+    }
+    if (request.audience) params.set("audience", request.audience);
+    return url;
+  }
+
+  /**
+   * Validates an authorization response (state, iss, error, duplicates).
+   * Throws {@linkcode RefusedError} for an `error=` response and
+   * {@linkcode ProviderError} for anything else that is wrong.
+   */
+  validateCallback(
+    params: URLSearchParams,
+    expectedState: string,
+  ): URLSearchParams {
+    try {
+      return oauth.validateAuthResponse(
+        this.metadata,
+        this.#client,
+        params,
+        expectedState,
+      );
+    } catch (err) {
+      throw toAuthctlError(err, "authorization response");
+    }
+  }
+
+  /** Exchanges an authorization code; validates the response and ID token. */
+  async exchangeCode(
+    callback: URLSearchParams,
+    redirectUri: string,
+    codeVerifier: string,
+    expectedNonce: string,
+  ): Promise<TokenSet> {
+    return await this.#call("token response", async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
+        this.metadata,
+        this.#client,
+        oauth.None(),
+        callback,
+        redirectUri,
+        codeVerifier,
+        this.#http(),
+      );
+      const result = await oauth.processAuthorizationCodeResponse(
+        this.metadata,
+        this.#client,
+        response,
+        { expectedNonce, requireIdToken: this.#isOidc },
+      );
+      return await this.#tokenSet(result);
+    });
+  }
+
+  /** Calls the userinfo endpoint with an access token. */
+  async userinfo(accessToken: string): Promise<Record<string, unknown>> {
+    return await this.#call("userinfo response", async () => {
+      const response = await oauth.userInfoRequest(
+        this.metadata,
+        this.#client,
+        accessToken,
+        this.#http(),
+      );
+      return await oauth.processUserInfoResponse(
+        this.metadata,
+        this.#client,
+        oauth.skipSubjectCheck,
+        response,
+      );
+    });
+  }
+
+  async #tokenSet(result: oauth.TokenEndpointResponse): Promise<TokenSet> {
+    const set: TokenSet = {
+      accessToken: result.access_token,
+      tokenType: result.token_type,
+      expiresIn: result.expires_in,
+      refreshToken: result.refresh_token,
+      idToken: result.id_token,
+      scope: result.scope,
+    };
+    if (result.id_token) {
+      set.identity = await this.#verifyIdToken(result.id_token);
+    }
+    return set;
+  }
+
+  /** Verifies the ID token's signature against the provider's JWKS. */
+  async #verifyIdToken(idToken: string): Promise<IdentityClaims> {
+    const jwksUri = this.metadata.jwks_uri;
+    if (!jwksUri) {
+      throw new ProviderError(
+        "no_jwks_uri",
+        `The provider "${this.issuer}" publishes no jwks_uri, so its ID token signature cannot be verified.`,
+      );
+    }
+    this.#jwks ??= jose.createRemoteJWKSet(new URL(jwksUri), {
+      timeoutDuration: this.#options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+    });
+    const advertised = this.metadata.id_token_signing_alg_values_supported;
+    const algorithms = advertised
+      ? advertised.filter((alg) => ASYMMETRIC_ALGS.includes(alg))
+      : ["RS256"];
+    try {
+      const { payload } = await jose.jwtVerify(idToken, this.#jwks, {
+        issuer: this.issuer,
+        audience: this.#options.clientId,
+        algorithms,
+        clockTolerance: CLOCK_TOLERANCE_S,
+      });
+      const pick = (k: string) =>
+        typeof payload[k] === "string" ? payload[k] as string : undefined;
+      return {
+        sub: payload.sub ?? "",
+        name: pick("name"),
+        email: pick("email"),
+        preferred_username: pick("preferred_username"),
+      };
+    } catch (err) {
+      throw new ProviderError(
+        "invalid_id_token",
+        `The ID token from "${this.issuer}" failed verification: ${
+          stripControl((err as Error).message)
+        }.`,
+        { cause: err },
+      );
+    }
+  }
+
+  #http(): RequestOptions {
+    return httpOptions(this.#options, this.#insecure);
+  }
+
+  async #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toAuthctlError(err, what, this.#options.signal);
+    }
+  }
+}
+
+/**
+ * Fetches the provider's metadata: OpenID Connect discovery first, then RFC
+ * 8414. The document's `issuer` must equal the configured issuer exactly.
+ */
+export async function discoverProvider(
+  options: ProviderOptions,
+): Promise<Provider> {
+  const issuerUrl = new URL(options.issuer);
+  const insecure = issuerUrl.protocol === "http:";
+  if (insecure && !isLoopbackHost(issuerUrl.hostname)) {
+    throw new ProviderError(
+      "insecure_issuer",
+      `Refusing the plain-http issuer "${options.issuer}": only loopback addresses may use http.`,
+    );
+  }
+  let lastStatus = 0;
+  for (const algorithm of ["oidc", "oauth2"] as const) {
+    let response: Response;
+    try {
+      response = await oauth.discoveryRequest(issuerUrl, {
+        ...httpOptions(options, insecure),
+        algorithm,
+      });
+    } catch (err) {
+      throw toAuthctlError(err, "discovery", options.signal, options.issuer);
+    }
+    if (response.status !== 200) {
+      lastStatus = response.status;
+      await response.body?.cancel();
+      continue;
+    }
+    try {
+      const metadata = await oauth.processDiscoveryResponse(
+        issuerUrl,
+        response,
+      );
+      checkPkceSupport(metadata);
+      return new Provider(metadata, options, algorithm === "oidc");
+    } catch (err) {
+      if (
+        err instanceof oauth.OperationProcessingError &&
+        err.code === oauth.JSON_ATTRIBUTE_COMPARISON
+      ) {
+        throw new ProviderError(
+          "issuer_mismatch",
+          `The provider's metadata names a different issuer than "${options.issuer}". Check the issuer URL (scheme, host, path and trailing slash must match exactly).`,
+          { cause: err },
+        );
+      }
+      throw toAuthctlError(err, "discovery document", options.signal);
+    }
+  }
+  throw new ProviderError(
+    "discovery_failed",
+    `No OpenID Connect or OAuth 2.0 metadata found for the issuer "${options.issuer}" (HTTP ${lastStatus}). Check the issuer URL.`,
+  );
+}
+
+function checkPkceSupport(metadata: oauth.AuthorizationServer): void {
+  const methods = metadata.code_challenge_methods_supported;
+  if (methods && !methods.includes("S256")) {
+    throw new ProviderError(
+      "pkce_unsupported",
+      `The provider "${metadata.issuer}" does not support PKCE with S256 (it lists ${
+        JSON.stringify(methods)
+      }), which authctl requires.`,
+    );
+  }
+}
+
+/** The request options authctl passes to every oauth4webapi call. */
+interface RequestOptions {
+  signal: () => AbortSignal;
+  [oauth.allowInsecureRequests]: boolean;
+}
+
+function httpOptions(
+  options: ProviderOptions,
+  insecure: boolean,
+): RequestOptions {
+  const timeout = options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  return {
+    signal: () => {
+      const signals = [AbortSignal.timeout(timeout)];
+      if (options.signal) signals.push(options.signal);
+      return AbortSignal.any(signals);
+    },
+    [oauth.allowInsecureRequests]: insecure,
+  };
+}
+
+/** Maps oauth4webapi, jose and fetch failures to authctl errors. */
+export function toAuthctlError(
+  err: unknown,
+  what: string,
+  signal?: AbortSignal,
+  target?: string,
+): AuthctlError {
+  if (err instanceof AuthctlError) return err;
+  if (signal?.aborted) return new InterruptedError(undefined, { cause: err });
+  if (err instanceof oauth.AuthorizationResponseError) {
+    const description = err.error_description
+      ? `: ${stripControl(err.error_description)}`
+      : "";
+    return new RefusedError(
+      "authorization_refused",
+      `The provider refused the login (${
+        stripControl(err.error)
+      })${description}.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof oauth.ResponseBodyError) {
+    const description = err.error_description
+      ? `: ${stripControl(err.error_description)}`
+      : "";
+    return new ProviderError(
+      "provider_error",
+      `The provider answered the ${what} with "${
+        stripControl(err.error)
+      }"${description}.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof oauth.OperationProcessingError) {
+    return new ProviderError(
+      "invalid_response",
+      `The provider's ${what} is unusable: ${stripControl(err.message)}.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof DOMException && err.name === "TimeoutError") {
+    return new ProviderError(
+      "http_timeout",
+      `The provider did not answer the ${what} request in time${
+        target ? ` ("${target}")` : ""
+      }. Check your network or raise the timeout.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof TypeError) {
+    return new ProviderError(
+      "unreachable",
+      `Cannot reach the provider${
+        target ? ` "${target}"` : ""
+      } for the ${what}: ${stripControl(err.message)}.`,
+      { cause: err },
+    );
+  }
+  return new ProviderError(
+    "provider_failure",
+    `The ${what} failed: ${
+      stripControl((err as Error)?.message ?? String(err))
+    }.`,
+    { cause: err },
+  );
+}
+
+/** A fresh PKCE verifier (32 random bytes) and its S256 challenge. */
+export async function createPkce(): Promise<
+  { verifier: string; challenge: string }
+> {
+  const verifier = oauth.generateRandomCodeVerifier();
+  return {
+    verifier,
+    challenge: await oauth.calculatePKCECodeChallenge(verifier),
+  };
+}
+
+/** A fresh random value for `state` or `nonce`. */
+export function randomToken(): string {
+  return oauth.generateRandomState();
+}

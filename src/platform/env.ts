@@ -1,0 +1,38 @@
+/**
+ * The process environment and operating system, behind a seam so tests can
+ * inject their own.
+ *
+ * @module
+ */
+
+/** Read-only view of environment variables. */
+export interface Env {
+  /** The value of `name`, or undefined when unset. */
+  get(name: string): string | undefined;
+}
+
+/** The operating systems authctl knows how to behave on. */
+export type OsName = typeof Deno.build.os;
+
+/** Facts about the machine the CLI runs on. */
+export interface SystemInfo {
+  /** Operating system. */
+  os: OsName;
+  /** Environment variables. */
+  env: Env;
+}
+
+/** The real environment of this process. */
+export const denoEnv: Env = { get: (name) => Deno.env.get(name) };
+
+/** An environment backed by a plain record, for tests and embedding. */
+export function envFrom(vars: Record<string, string | undefined>): Env {
+  return { get: (name) => vars[name] };
+}
+
+/** Whether `host` names a loopback address (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

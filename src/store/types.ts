@@ -1,0 +1,77 @@
+/**
+ * What is stored per profile, and the interface every credential backend
+ * implements.
+ *
+ * @module
+ */
+
+/** Identity claims kept from the validated ID token, for `status`. */
+export interface IdentityClaims {
+  sub: string;
+  name?: string;
+  email?: string;
+  preferred_username?: string;
+}
+
+/** The credentials of one profile, with the settings they were obtained with. */
+export interface StoredCredential {
+  version: 1;
+  /** Issuer the tokens were obtained from. */
+  issuer: string;
+  /** Client ID they were issued to. */
+  clientId: string;
+  /** Scopes requested at login. */
+  scopes: string[];
+  /** Audience requested at login, or "". */
+  audience: string;
+  /** Scope the provider granted (space-separated). */
+  grantedScope: string;
+  /** Token type, normally "Bearer". */
+  tokenType: string;
+  accessToken: string;
+  /** When the access token expires (ms since the epoch); undefined if unknown. */
+  expiresAt?: number;
+  refreshToken?: string;
+  idToken?: string;
+  /** Claims of the validated ID token. */
+  identity?: IdentityClaims;
+  /** When the tokens were obtained (ms since the epoch). */
+  obtainedAt: number;
+  /** Which login flow obtained them. */
+  flow: string;
+}
+
+/** A credential backend: one entry per profile. */
+export interface CredentialStore {
+  /** Backend name, e.g. "file". */
+  readonly kind: string;
+  /** Where the entries live, for `status` (a path or a keychain service). */
+  readonly location: string;
+  /** The profile's entry, or undefined when there is none. */
+  get(profile: string): Promise<StoredCredential | undefined>;
+  /** Replaces the profile's entry atomically. */
+  set(profile: string, credential: StoredCredential): Promise<void>;
+  /** Removes the profile's entry; true when there was one. */
+  delete(profile: string): Promise<boolean>;
+  /** Profiles that have an entry. */
+  list(): Promise<string[]>;
+}
+
+/** Checks the shape of a parsed entry; returns undefined when it is not one. */
+export function asStoredCredential(
+  value: unknown,
+): StoredCredential | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const str = (k: string) => typeof v[k] === "string";
+  const optStr = (k: string) => v[k] === undefined || typeof v[k] === "string";
+  if (
+    v.version !== 1 || !str("issuer") || !str("clientId") ||
+    !str("accessToken") || !str("tokenType") || !str("grantedScope") ||
+    !str("audience") || !str("flow") || !optStr("refreshToken") ||
+    !optStr("idToken") || typeof v.obtainedAt !== "number" ||
+    !(v.expiresAt === undefined || typeof v.expiresAt === "number") ||
+    !Array.isArray(v.scopes) || !v.scopes.every((s) => typeof s === "string")
+  ) return undefined;
+  return v as unknown as StoredCredential;
+}

@@ -1,0 +1,128 @@
+/**
+ * Runs the real CLI (`main.ts`) as a child process, with exactly the
+ * permission flags of `deno task authctl` (read from deno.json).
+ */
+
+const root = new URL("../../", import.meta.url);
+
+/** The `deno run …` arguments of the `authctl` task. */
+export async function cliArgs(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", root)),
+  );
+  const words: string[] = config.tasks.authctl.split(/\s+/);
+  // "deno run --allow-… main.ts" → ["run", "--allow-…", "/abs/main.ts"]
+  return words.slice(1).map((w) =>
+    w === "main.ts" ? new URL("main.ts", root).pathname : w
+  );
+}
+
+/** Environment for a CLI child: isolated config, no inherited settings. */
+export function cliEnv(
+  configDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ["PATH", "HOME", "DENO_DIR", "TMPDIR", "LANG"]) {
+    const value = Deno.env.get(key);
+    if (value !== undefined) env[key] = value;
+  }
+  return {
+    ...env,
+    AUTHCTL_CONFIG_DIR: configDir,
+    BROWSER: "true", // the test drives Chromium itself
+    NO_COLOR: "1",
+    ...extra,
+  };
+}
+
+/** The outcome of a finished CLI run. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<CliResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...await cliArgs(), ...args],
+    env,
+    clearEnv: true,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+/** A CLI child still running, whose stderr is watched. */
+export interface RunningCli {
+  child: Deno.ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Resolves with the first stderr match of `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Waits for the exit; collects stdout and the whole stderr. */
+  finish(): Promise<CliResult>;
+}
+
+/** Starts the CLI without waiting for it. */
+export async function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<RunningCli> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...await cliArgs(), ...args],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const stdoutText = new Response(child.stdout).text();
+  const stderrDone = (async () => {
+    for await (
+      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      stderr += chunk;
+    }
+  })();
+  return {
+    child,
+    stderr: () => stderr,
+    async waitFor(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const m = stderr.match(pattern);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`stderr never matched ${pattern}:\n${stderr}`);
+    },
+    async finish() {
+      const status = await child.status;
+      await stderrDone;
+      return { code: status.code, stdout: await stdoutText, stderr };
+    },
+  };
+}
+
+/** The authorization URL the CLI printed. */
+export const AUTH_URL = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/;
