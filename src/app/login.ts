@@ -7,6 +7,7 @@
 
 import type { Settings } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
+import { parsePorts } from "../flows/callback_server.ts";
 import { selectFlow } from "../flows/mod.ts";
 import { discoverProvider, type TokenSet } from "../oauth/provider.ts";
 import type { IdentityClaims, StoredCredential } from "../store/types.ts";
@@ -40,6 +41,7 @@ export async function login(
 ): Promise<LoginResult> {
   requireProviderSettings(settings);
   const flow = selectFlow(options.flow);
+  parsePorts(settings.ports); // a bad --port fails now, not after a cache hit
   if (!options.force) {
     const cached = await deps.store.get(settings.profile).catch(() =>
       undefined

@@ -14,6 +14,7 @@ import {
   launchChromium,
 } from "../../scripts/headless_browser.ts";
 import { AUTH_URL, cliEnv, runCli, spawnCli } from "../support/cli.ts";
+import { assertRefused } from "../support/http.ts";
 import { startProvider } from "../support/provider.ts";
 
 Deno.test({
@@ -181,16 +182,3 @@ Deno.test({
     }
   },
 });
-
-/** Asserts nothing listens at the URL's address any more. */
-export async function assertRefused(url: string): Promise<void> {
-  const { hostname, port } = new URL(url);
-  try {
-    const conn = await Deno.connect({ hostname, port: Number(port) });
-    conn.close();
-  } catch (err) {
-    assert(err instanceof Deno.errors.ConnectionRefused, String(err));
-    return;
-  }
-  throw new Error(`something still listens on ${hostname}:${port}`);
-}

@@ -1,0 +1,40 @@
+import { assertEquals, assertRejects } from "../support/assert.ts";
+import { loadConfigFile } from "../../src/config/config_file.ts";
+
+Deno.test("config file: a missing file is an empty configuration", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assertEquals(await loadConfigFile(`${dir}/config.toml`), {
+      path: `${dir}/config.toml`,
+      profiles: {},
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("config file: TOML profiles are read; broken TOML is a usage error", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/config.toml`;
+    await Deno.writeTextFile(
+      path,
+      `default_profile = "prod"\n[profiles.prod]\nissuer = "https://p.example"\nclient_id = "cli"\nscopes = ["a", "b"]\nports = "8765-8769"\n`,
+    );
+    const config = await loadConfigFile(path);
+    assertEquals(config.defaultProfile, "prod");
+    assertEquals(config.profiles.prod, {
+      issuer: "https://p.example",
+      clientId: "cli",
+      scopes: ["a", "b"],
+      ports: "8765-8769",
+    });
+    await Deno.writeTextFile(path, "[profiles\n");
+    await assertRejects(() => loadConfigFile(path), {
+      code: "config_invalid",
+      message: /is not valid TOML/,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,181 @@
+import { assertEquals, assertRejects } from "../support/assert.ts";
+import type { BuildInfo } from "../../src/config/build_info.ts";
+import { parseConfig } from "../../src/config/config_file.ts";
+import { resolveSettings, validateIssuer } from "../../src/config/settings.ts";
+import { configDir } from "../../src/config/paths.ts";
+import { envFrom } from "../../src/platform/env.ts";
+
+const build: BuildInfo = {
+  name: "authctl",
+  version: "0.0.0",
+  commit: "",
+  issuer: "https://build.example",
+  clientId: "build-client",
+  scopes: ["build:scope"],
+  audience: "build-aud",
+  ports: "",
+};
+
+const config = parseConfig("config.toml", {
+  default_profile: "stage",
+  profiles: {
+    stage: {
+      issuer: "https://stage.example",
+      client_id: "stage-client",
+      scopes: ["stage:read", "stage:write"],
+    },
+    prod: { issuer: "https://prod.example", scopes: "prod:read prod:write" },
+  },
+});
+
+const env = envFrom({
+  AUTHCTL_ISSUER: "https://env.example",
+  AUTHCTL_SCOPES: "env:a,env:b",
+});
+
+Deno.test("settings: a flag beats the environment, the profile and the build", () => {
+  const s = resolveSettings({
+    flags: { issuer: "https://flag.example", scopes: ["flag:x"] },
+    env,
+    config,
+    build,
+  });
+  assertEquals(s.issuer, "https://flag.example");
+  assertEquals(s.sources.issuer, "flag");
+  assertEquals(s.scopes, ["openid", "offline_access", "flag:x"]);
+});
+
+Deno.test("settings: the environment beats the profile and the build", () => {
+  const s = resolveSettings({ flags: {}, env, config, build });
+  assertEquals(s.issuer, "https://env.example");
+  assertEquals(s.sources.issuer, "env");
+  assertEquals(s.scopes, ["openid", "offline_access", "env:a", "env:b"]);
+});
+
+Deno.test("settings: the profile beats the build; default_profile picks it", () => {
+  const s = resolveSettings({ flags: {}, env: envFrom({}), config, build });
+  assertEquals(s.profile, "stage");
+  assertEquals(s.sources.profile, "profile");
+  assertEquals(s.issuer, "https://stage.example");
+  assertEquals(s.clientId, "stage-client");
+  assertEquals(s.scopes, [
+    "openid",
+    "offline_access",
+    "stage:read",
+    "stage:write",
+  ]);
+  assertEquals(s.audience, "build-aud");
+  assertEquals(s.sources.audience, "build");
+});
+
+Deno.test("settings: the profile flag and AUTHCTL_PROFILE select the profile", () => {
+  const byEnv = resolveSettings({
+    flags: {},
+    env: envFrom({ AUTHCTL_PROFILE: "prod" }),
+    config,
+    build,
+  });
+  assertEquals(byEnv.profile, "prod");
+  assertEquals(byEnv.issuer, "https://prod.example");
+  assertEquals(byEnv.clientId, "build-client"); // prod sets none: build default
+  assertEquals(byEnv.scopes, [
+    "openid",
+    "offline_access",
+    "prod:read",
+    "prod:write",
+  ]);
+  const byFlag = resolveSettings({
+    flags: { profile: "dev" },
+    env: envFrom({ AUTHCTL_PROFILE: "prod" }),
+    config,
+    build,
+  });
+  assertEquals(byFlag.profile, "dev");
+  assertEquals(byFlag.issuer, "https://build.example");
+});
+
+Deno.test("settings: the build default is last; nothing anywhere is empty", () => {
+  const empty = parseConfig("c", {});
+  const s = resolveSettings({
+    flags: {},
+    env: envFrom({}),
+    config: empty,
+    build,
+  });
+  assertEquals(s.profile, "default");
+  assertEquals(s.issuer, "https://build.example");
+  assertEquals(s.scopes, ["openid", "offline_access", "build:scope"]);
+  const none = resolveSettings({
+    flags: {},
+    env: envFrom({}),
+    config: empty,
+    build: { ...build, issuer: "", clientId: "", scopes: [], audience: "" },
+  });
+  assertEquals([none.issuer, none.clientId, none.audience], ["", "", ""]);
+  assertEquals(none.scopes, ["openid", "offline_access"]);
+  assertEquals(none.sources.scopes, "default");
+});
+
+Deno.test("settings: openid and offline_access are requested once, whatever is given", () => {
+  const s = resolveSettings({
+    flags: { scopes: ["openid email", "email,offline_access"] },
+    env: envFrom({}),
+    config,
+    build,
+  });
+  assertEquals(s.scopes, ["openid", "offline_access", "email"]);
+});
+
+Deno.test("settings: bad profile names and insecure issuers are usage errors", async () => {
+  await assertRejects(
+    async () =>
+      resolveSettings({ flags: { profile: "../x" }, env, config, build }),
+    { code: "invalid_profile", message: /"\.\.\/x"/ },
+  );
+  await assertRejects(async () => validateIssuer("http://login.example.com"), {
+    code: "insecure_issuer",
+  });
+  await assertRejects(async () => validateIssuer("not a url"), {
+    code: "invalid_issuer",
+  });
+  await assertRejects(async () => validateIssuer("https://x.example/?a=b"), {
+    code: "invalid_issuer",
+  });
+  validateIssuer("http://127.0.0.1:8080");
+  validateIssuer("http://[::1]:8080/realms/x");
+  validateIssuer("https://login.example.com/tenant/v2.0");
+});
+
+Deno.test("config file: unknown keys and wrong types are reported with the file", async () => {
+  await assertRejects(async () => parseConfig("/c.toml", { profile: {} }), {
+    code: "config_invalid",
+    message: /"\/c\.toml".*"profile"/,
+  });
+  await assertRejects(
+    async () => parseConfig("/c.toml", { profiles: { a: { isuer: "x" } } }),
+    { message: /key "isuer" in profile "a"/ },
+  );
+  await assertRejects(
+    async () => parseConfig("/c.toml", { profiles: { a: { scopes: 3 } } }),
+    { message: /"scopes" in profile "a"/ },
+  );
+});
+
+Deno.test("config dir: AUTHCTL_CONFIG_DIR, XDG, macOS and Windows defaults", () => {
+  const dir = (os: typeof Deno.build.os, vars: Record<string, string>) =>
+    configDir({ os, env: envFrom(vars) }, "acmectl");
+  assertEquals(dir("linux", { AUTHCTL_CONFIG_DIR: "/x", HOME: "/h" }), "/x");
+  assertEquals(dir("linux", { HOME: "/h" }), "/h/.config/acmectl");
+  assertEquals(
+    dir("linux", { HOME: "/h", XDG_CONFIG_HOME: "/xdg" }),
+    "/xdg/acmectl",
+  );
+  assertEquals(
+    dir("darwin", { HOME: "/Users/a" }),
+    "/Users/a/Library/Application Support/acmectl",
+  );
+  assertEquals(
+    dir("windows", { APPDATA: "C:\\Users\\a\\AppData\\Roaming" }),
+    "C:\\Users\\a\\AppData\\Roaming\\acmectl",
+  );
+});

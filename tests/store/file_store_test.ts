@@ -1,0 +1,145 @@
+import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import type { StoredCredential } from "../../src/store/types.ts";
+
+const credential = (token: string): StoredCredential => ({
+  version: 1,
+  issuer: "https://issuer.example",
+  clientId: "cli",
+  scopes: ["openid", "offline_access"],
+  audience: "",
+  grantedScope: "openid offline_access",
+  tokenType: "Bearer",
+  accessToken: token,
+  expiresAt: Date.now() + 3600_000,
+  refreshToken: "r-" + token,
+  obtainedAt: Date.now(),
+  flow: "loopback",
+});
+
+async function withDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("file store: round trip, list, delete; one file per profile", () =>
+  withDir(async (dir) => {
+    const store = new FileStore({ configDir: `${dir}/cfg` });
+    assertEquals(await store.get("default"), undefined);
+    assertEquals(await store.list(), []);
+    await store.set("default", credential("a"));
+    await store.set("stage", credential("b"));
+    assertEquals((await store.get("default"))?.accessToken, "a");
+    assertEquals(await store.list(), ["default", "stage"]);
+    await store.set("default", credential("c"));
+    assertEquals((await store.get("default"))?.accessToken, "c");
+    // The temporary file was renamed away: nothing else is left behind.
+    const names = [];
+    for await (const e of Deno.readDir(`${dir}/cfg/credentials`)) {
+      names.push(e.name);
+    }
+    assertEquals(names.sort(), ["default.json", "stage.json"]);
+    assertEquals(await store.delete("default"), true);
+    assertEquals(await store.delete("default"), false);
+    assertEquals(await store.list(), ["stage"]);
+  }));
+
+Deno.test("file store: 0700 directory and 0600 file even with umask 000", () =>
+  withDir(async (dir) => {
+    const script = `
+      import { FileStore } from ${
+      JSON.stringify(
+        new URL("../../src/store/file_store.ts", import.meta.url).href,
+      )
+    };
+      await new FileStore({ configDir: ${
+      JSON.stringify(`${dir}/cfg`)
+    } }).set("p", JSON.parse(Deno.args[0]));
+    `;
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        'umask 000 && exec "$0" eval "$1" "$2"',
+        Deno.execPath(),
+        script,
+        JSON.stringify(credential("x")),
+      ],
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertEquals((await Deno.stat(`${dir}/cfg`)).mode! & 0o777, 0o700);
+    assertEquals(
+      (await Deno.stat(`${dir}/cfg/credentials`)).mode! & 0o777,
+      0o700,
+    );
+    assertEquals(
+      (await Deno.stat(`${dir}/cfg/credentials/p.json`)).mode! & 0o777,
+      0o600,
+    );
+  }));
+
+Deno.test("file store: a symlinked credentials file is refused", () =>
+  withDir(async (dir) => {
+    const store = new FileStore({ configDir: dir });
+    await store.set("default", credential("a"));
+    await Deno.writeTextFile(
+      `${dir}/elsewhere.json`,
+      JSON.stringify(credential("evil")),
+      { mode: 0o600 },
+    );
+    await Deno.remove(`${dir}/credentials/default.json`);
+    await Deno.symlink(
+      `${dir}/elsewhere.json`,
+      `${dir}/credentials/default.json`,
+    );
+    await assertRejects(() => store.get("default"), {
+      code: "insecure_path",
+      message: /symbolic link/,
+    });
+    await assertRejects(() => store.set("default", credential("b")), {
+      code: "insecure_path",
+    });
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(`${dir}/elsewhere.json`)).accessToken,
+      "evil",
+    );
+  }));
+
+Deno.test("file store: files or directories others can read are refused, with the fix", () =>
+  withDir(async (dir) => {
+    const store = new FileStore({ configDir: dir });
+    await store.set("default", credential("a"));
+    await Deno.chmod(`${dir}/credentials/default.json`, 0o644);
+    await assertRejects(() => store.get("default"), {
+      code: "insecure_permissions",
+      message: /chmod 600/,
+    });
+    await Deno.chmod(`${dir}/credentials/default.json`, 0o600);
+    await Deno.chmod(`${dir}/credentials`, 0o750);
+    await assertRejects(() => store.get("default"), {
+      code: "insecure_permissions",
+      message: /chmod 700/,
+    });
+    await Deno.chmod(`${dir}/credentials`, 0o700);
+    assertEquals((await store.get("default"))?.accessToken, "a");
+  }));
+
+Deno.test("file store: a corrupt file is 'not logged in' for that profile only", () =>
+  withDir(async (dir) => {
+    const store = new FileStore({ configDir: dir });
+    await store.set("default", credential("a"));
+    await store.set("other", credential("b"));
+    await Deno.writeTextFile(`${dir}/credentials/default.json`, "{ not json");
+    const err = await store.get("default").then(() => undefined, (e) => e);
+    assert(err, "expected an error");
+    assertEquals(err.code, "corrupt_credentials");
+    assertEquals(err.exitCode, 4);
+    assertEquals((await store.get("other"))?.accessToken, "b");
+    assertEquals(
+      await Deno.readTextFile(`${dir}/credentials/default.json`),
+      "{ not json",
+    );
+  }));
