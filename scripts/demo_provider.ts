@@ -13,7 +13,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import Provider from "oidc-provider";
 import * as jose from "jose";
 
 /** The demo client's ID. */
@@ -53,6 +52,8 @@ export async function startDemoProvider(
     use: "sig",
     alg: "RS256",
   };
+  // Imported here so callers can quiet its start-up warnings first.
+  const { default: Provider } = await import("oidc-provider");
   const provider = new Provider(issuer, {
     clients: [{
       client_id: DEMO_CLIENT_ID,
@@ -94,6 +95,12 @@ export async function startDemoProvider(
     },
     ttl: {
       AccessToken: options.accessTokenTtl ?? 3600,
+      IdToken: 3600,
+      RefreshToken: 14 * 86400,
+      Interaction: 3600,
+      Session: 14 * 86400,
+      Grant: 14 * 86400,
+      DeviceCode: 600,
     },
   });
   server.on("request", provider.callback());
@@ -117,6 +124,7 @@ if (import.meta.main) {
   });
   // oidc-provider warns about its development defaults; they are the point here.
   console.warn = () => {};
+  console.info = () => {};
   const provider = await startDemoProvider({
     port: Number(values.port),
     accessTokenTtl: Number(values["access-token-ttl"]),

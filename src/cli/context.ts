@@ -38,7 +38,7 @@ export interface CommonFlags {
   profile?: string;
   issuer?: string;
   clientId?: string;
-  scope: string[];
+  scope?: string[];
   audience?: string;
 }
 
@@ -58,8 +58,10 @@ export function withCommonOptions<
     .option(
       "--scope <scope>",
       "scope to request, repeatable; openid and offline_access are always requested (env AUTHCTL_SCOPES)",
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [
+        ...(previous ?? []),
+        value,
+      ],
     )
     .option("--audience <aud>", "audience to request (env AUTHCTL_AUDIENCE)");
 }

@@ -28,16 +28,17 @@ const BENIGN = new Set([
  * command succeeded; throws an AuthctlError otherwise.
  */
 export async function runCli(args: string[], cli: CliDeps): Promise<void> {
+  const output = {
+    writeOut: (text: string) => cli.terminal.out(text),
+    writeErr: (text: string) => cli.terminal.err(text),
+  };
   const program = new Command(cli.build.name)
     .description(
       "Log in to an OAuth 2.0 / OpenID Connect provider and hand tokens to scripts and tools.",
     )
     .version(cli.build.version, "-V, --version")
     .showHelpAfterError(`(run "${cli.build.name} --help" for usage)`)
-    .configureOutput({
-      writeOut: (text) => cli.terminal.out(text),
-      writeErr: (text) => cli.terminal.err(text),
-    })
+    .configureOutput(output)
     .exitOverride();
   for (
     const make of [
@@ -49,7 +50,7 @@ export async function runCli(args: string[], cli: CliDeps): Promise<void> {
     ]
   ) {
     // deno-lint-ignore no-explicit-any
-    program.addCommand(make(cli).exitOverride() as any);
+    program.addCommand(make(cli).configureOutput(output).exitOverride() as any);
   }
   try {
     await program.parseAsync(args, { from: "user" });

@@ -1,4 +1,8 @@
-import { assertEquals, assertRejects } from "../support/assert.ts";
+import {
+  assertEquals,
+  assertRejects,
+  assertThrows,
+} from "../support/assert.ts";
 import {
   isFresh,
   loadCredential,
@@ -98,14 +102,14 @@ Deno.test("credential: loading a missing or mismatched entry is exit 4 with the 
   );
 });
 
-Deno.test("cli: durations", async () => {
+Deno.test("cli: durations", () => {
   assertEquals(parseDuration("300", "--timeout"), 300_000);
   assertEquals(parseDuration("90s", "--timeout"), 90_000);
   assertEquals(parseDuration("5m", "--timeout"), 300_000);
   assertEquals(parseDuration("1h", "--timeout"), 3_600_000);
   assertEquals(parseDuration("1m30s", "--timeout"), 90_000);
   for (const bad of ["", "0", "five", "-1", "5 m"]) {
-    await assertRejects(async () => parseDuration(bad, "--timeout"), {
+    assertThrows(() => parseDuration(bad, "--timeout"), {
       code: "invalid_duration",
     });
   }

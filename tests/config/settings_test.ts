@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../support/assert.ts";
+import { assertEquals, assertThrows } from "../support/assert.ts";
 import type { BuildInfo } from "../../src/config/build_info.ts";
 import { parseConfig } from "../../src/config/config_file.ts";
 import { resolveSettings, validateIssuer } from "../../src/config/settings.ts";
@@ -126,19 +126,18 @@ Deno.test("settings: openid and offline_access are requested once, whatever is g
   assertEquals(s.scopes, ["openid", "offline_access", "email"]);
 });
 
-Deno.test("settings: bad profile names and insecure issuers are usage errors", async () => {
-  await assertRejects(
-    async () =>
-      resolveSettings({ flags: { profile: "../x" }, env, config, build }),
+Deno.test("settings: bad profile names and insecure issuers are usage errors", () => {
+  assertThrows(
+    () => resolveSettings({ flags: { profile: "../x" }, env, config, build }),
     { code: "invalid_profile", message: /"\.\.\/x"/ },
   );
-  await assertRejects(async () => validateIssuer("http://login.example.com"), {
+  assertThrows(() => validateIssuer("http://login.example.com"), {
     code: "insecure_issuer",
   });
-  await assertRejects(async () => validateIssuer("not a url"), {
+  assertThrows(() => validateIssuer("not a url"), {
     code: "invalid_issuer",
   });
-  await assertRejects(async () => validateIssuer("https://x.example/?a=b"), {
+  assertThrows(() => validateIssuer("https://x.example/?a=b"), {
     code: "invalid_issuer",
   });
   validateIssuer("http://127.0.0.1:8080");
@@ -146,17 +145,17 @@ Deno.test("settings: bad profile names and insecure issuers are usage errors", a
   validateIssuer("https://login.example.com/tenant/v2.0");
 });
 
-Deno.test("config file: unknown keys and wrong types are reported with the file", async () => {
-  await assertRejects(async () => parseConfig("/c.toml", { profile: {} }), {
+Deno.test("config file: unknown keys and wrong types are reported with the file", () => {
+  assertThrows(() => parseConfig("/c.toml", { profile: {} }), {
     code: "config_invalid",
     message: /"\/c\.toml".*"profile"/,
   });
-  await assertRejects(
-    async () => parseConfig("/c.toml", { profiles: { a: { isuer: "x" } } }),
+  assertThrows(
+    () => parseConfig("/c.toml", { profiles: { a: { isuer: "x" } } }),
     { message: /key "isuer" in profile "a"/ },
   );
-  await assertRejects(
-    async () => parseConfig("/c.toml", { profiles: { a: { scopes: 3 } } }),
+  assertThrows(
+    () => parseConfig("/c.toml", { profiles: { a: { scopes: 3 } } }),
     { message: /"scopes" in profile "a"/ },
   );
 });

@@ -1,4 +1,8 @@
-import { assertEquals, assertRejects } from "../support/assert.ts";
+import {
+  assertEquals,
+  assertRejects,
+  assertThrows,
+} from "../support/assert.ts";
 import {
   parsePorts,
   startCallbackServer,
@@ -6,13 +10,13 @@ import {
 import { RefusedError } from "../../src/errors.ts";
 import { rawRequest } from "../support/http.ts";
 
-Deno.test("ports: single, list, range; bad specifications are usage errors", async () => {
+Deno.test("ports: single, list, range; bad specifications are usage errors", () => {
   assertEquals(parsePorts(""), [0]);
   assertEquals(parsePorts("8765"), [8765]);
   assertEquals(parsePorts("8765,8770"), [8765, 8770]);
   assertEquals(parsePorts("8765-8767"), [8765, 8766, 8767]);
   for (const bad of ["0-3", "abc", "8769-8765", "70000", "1-5000"]) {
-    await assertRejects(async () => parsePorts(bad), { code: "invalid_port" });
+    assertThrows(() => parsePorts(bad), { code: "invalid_port" });
   }
 });
 

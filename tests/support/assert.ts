@@ -54,3 +54,21 @@ export async function assertRejects(
   }
   throw new Error("expected a rejection, got none");
 }
+
+/** Asserts that `fn` throws an error whose `code` (and message) match. */
+export function assertThrows(
+  fn: () => unknown,
+  expected: { code?: string; message?: RegExp },
+): void {
+  try {
+    fn();
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (expected.code !== undefined) {
+      assertEquals(e.code, expected.code, e.message);
+    }
+    if (expected.message) assertMatch(e.message ?? "", expected.message);
+    return;
+  }
+  throw new Error("expected an exception, got none");
+}

@@ -3,19 +3,9 @@
  * permission flags of `deno task authctl` (read from deno.json).
  */
 
-const root = new URL("../../", import.meta.url);
+import { cliArgs } from "../../scripts/cli_args.ts";
 
-/** The `deno run …` arguments of the `authctl` task. */
-export async function cliArgs(): Promise<string[]> {
-  const config = JSON.parse(
-    await Deno.readTextFile(new URL("deno.json", root)),
-  );
-  const words: string[] = config.tasks.authctl.split(/\s+/);
-  // "deno run --allow-… main.ts" → ["run", "--allow-…", "/abs/main.ts"]
-  return words.slice(1).map((w) =>
-    w === "main.ts" ? new URL("main.ts", root).pathname : w
-  );
-}
+export { cliArgs };
 
 /** Environment for a CLI child: isolated config, no inherited settings. */
 export function cliEnv(

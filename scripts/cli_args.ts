@@ -1,0 +1,20 @@
+/**
+ * The exact `deno run` arguments of the `authctl` task in deno.json, so the
+ * demo and the tests run the CLI with the permission flags the compiled
+ * binary gets.
+ *
+ * @module
+ */
+
+const root = new URL("../", import.meta.url);
+
+/** `["run", "--allow-…", …, "/abs/path/main.ts"]`. */
+export async function cliArgs(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", root)),
+  );
+  const words: string[] = config.tasks.authctl.split(/\s+/);
+  return words.slice(1).map((w) =>
+    w === "main.ts" ? new URL("main.ts", root).pathname : w
+  );
+}
