@@ -30,7 +30,6 @@ const onInterrupt = () => {
   interrupt.abort(new InterruptedError());
 };
 Deno.addSignalListener("SIGINT", onInterrupt);
-if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onInterrupt);
 
 let code: number = ExitCode.ok;
 try {

@@ -294,30 +294,45 @@ export async function discoverProvider(
       await response.body?.cancel();
       continue;
     }
+    let metadata: oauth.AuthorizationServer;
     try {
-      const metadata = await oauth.processDiscoveryResponse(
-        issuerUrl,
-        response,
-      );
-      checkPkceSupport(metadata);
-      return new Provider(metadata, options, algorithm === "oidc");
+      metadata = await oauth.processDiscoveryResponse(issuerUrl, response);
     } catch (err) {
       if (
         err instanceof oauth.OperationProcessingError &&
         err.code === oauth.JSON_ATTRIBUTE_COMPARISON
       ) {
-        throw new ProviderError(
-          "issuer_mismatch",
-          `The provider's metadata names a different issuer than "${options.issuer}". Check the issuer URL (scheme, host, path and trailing slash must match exactly).`,
-          { cause: err },
-        );
+        const body = (err.cause as { body?: { issuer?: unknown } })?.body;
+        throw issuerMismatch(options.issuer, body?.issuer, err);
       }
       throw toAuthctlError(err, "discovery document", options.signal);
     }
+    // RFC 8414 §3.3 is a simple string comparison; URL parsing alone would
+    // equate "https://a.example" and "https://a.example/".
+    if (metadata.issuer !== options.issuer) {
+      throw issuerMismatch(options.issuer, metadata.issuer);
+    }
+    checkPkceSupport(metadata);
+    return new Provider(metadata, options, algorithm === "oidc");
   }
   throw new ProviderError(
     "discovery_failed",
     `No OpenID Connect or OAuth 2.0 metadata found for the issuer "${options.issuer}" (HTTP ${lastStatus}). Check the issuer URL.`,
+  );
+}
+
+function issuerMismatch(
+  configured: string,
+  named: unknown,
+  cause?: unknown,
+): ProviderError {
+  const what = typeof named === "string"
+    ? `the issuer "${stripControl(named)}"`
+    : "another issuer";
+  return new ProviderError(
+    "issuer_mismatch",
+    `The provider's metadata names ${what}, not the configured "${configured}". Nothing proceeds unless they match exactly: check the issuer URL (scheme, host, path, trailing slash).`,
+    { cause },
   );
 }
 
