@@ -16,6 +16,7 @@ import {
 import { systemBrowser } from "./src/platform/browser.ts";
 import { systemClock } from "./src/platform/clock.ts";
 import { denoEnv, type SystemInfo } from "./src/platform/env.ts";
+import { detectEnvironment } from "./src/platform/environment.ts";
 import { denoTerminal } from "./src/platform/terminal.ts";
 
 const terminal = denoTerminal();
@@ -40,6 +41,7 @@ try {
     browser: systemBrowser(system),
     signal: interrupt.signal,
     build: buildInfo,
+    environment: () => detectEnvironment(system, terminal),
   });
 } catch (err) {
   code = report(err);

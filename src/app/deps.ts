@@ -7,6 +7,7 @@
 
 import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
+import type { Environment } from "../platform/environment.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import type { CredentialStore } from "../store/types.ts";
 
@@ -18,4 +19,6 @@ export interface AppDeps {
   browser: BrowserOpener;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** Where the CLI runs (detected on demand: only login needs it). */
+  environment: () => Environment;
 }

@@ -6,9 +6,16 @@
  */
 
 import type { Settings } from "../config/settings.ts";
-import { UsageError } from "../errors.ts";
+import { AuthctlError, UsageError } from "../errors.ts";
 import { parsePorts } from "../flows/callback_server.ts";
-import { selectFlow } from "../flows/mod.ts";
+import {
+  chooseFlow,
+  type FlowChoice,
+  type FlowRequest,
+  pasteFallback,
+  preflight,
+} from "../flows/mod.ts";
+import type { LoginContext } from "../flows/types.ts";
 import { discoverProvider, type TokenSet } from "../oauth/provider.ts";
 import type { IdentityClaims, StoredCredential } from "../store/types.ts";
 import { isFresh, settingsMismatch } from "./credential.ts";
@@ -18,6 +25,10 @@ import type { AppDeps } from "./deps.ts";
 export interface LoginOptions {
   /** `--flow`: "auto" or a flow name. */
   flow: string;
+  /** `--no-browser`: never open a browser here. */
+  noBrowser?: boolean;
+  /** Show the device flow's QR code (unless `--no-qr`). */
+  qr?: boolean;
   /** How long to wait for the user, in milliseconds. */
   timeoutMs: number;
   /** Log in again even when a fresh credential is stored. */
@@ -40,7 +51,13 @@ export async function login(
   options: LoginOptions,
 ): Promise<LoginResult> {
   requireProviderSettings(settings);
-  const flow = selectFlow(options.flow);
+  const request: FlowRequest = {
+    flow: options.flow,
+    noBrowser: options.noBrowser ?? false,
+    qr: options.qr ?? true,
+  };
+  const environment = deps.environment();
+  preflight(request, environment);
   parsePorts(settings.ports); // a bad --port fails now, not after a cache hit
   if (!options.force) {
     const cached = await deps.store.get(settings.profile).catch(() =>
@@ -59,7 +76,7 @@ export async function login(
     signal: deps.signal,
     httpTimeoutMs: options.httpTimeoutMs,
   });
-  const tokens = await flow.login({
+  const context: LoginContext = {
     provider,
     settings,
     terminal: deps.terminal,
@@ -67,7 +84,25 @@ export async function login(
     clock: deps.clock,
     signal: deps.signal,
     timeoutMs: options.timeoutMs,
-  });
+  };
+  let choice: FlowChoice = chooseFlow(request, environment, provider);
+  let tokens: TokenSet;
+  try {
+    if (choice.reason) deps.terminal.err(`${choice.reason}\n`);
+    tokens = await choice.flow.login(context);
+  } catch (err) {
+    const refusedDevice = err instanceof AuthctlError &&
+      err.code === "device_not_allowed";
+    if (
+      !refusedDevice || request.flow !== "auto" || !environment.stdinIsTerminal
+    ) {
+      throw err;
+    }
+    choice = pasteFallback();
+    deps.terminal.err(`${choice.reason}\n`);
+    tokens = await choice.flow.login(context);
+  }
+  const flow = choice.flow;
   const credential = toCredential(
     tokens,
     settings,

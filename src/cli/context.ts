@@ -19,6 +19,7 @@ import { UsageError } from "../errors.ts";
 import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { SystemInfo } from "../platform/env.ts";
+import type { Environment } from "../platform/environment.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import { createStore } from "../store/mod.ts";
 
@@ -31,6 +32,8 @@ export interface CliDeps {
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
   build: BuildInfo;
+  /** Detects where the CLI runs (called by login only). */
+  environment: () => Environment;
 }
 
 /** Flags shared by every command, as commander parses them. */
@@ -105,6 +108,7 @@ export async function commandContext(
       terminal: cli.terminal,
       browser: cli.browser,
       signal: cli.signal,
+      environment: cli.environment,
     },
   };
 }

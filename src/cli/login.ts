@@ -5,6 +5,7 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
+import { FLOW_NAMES } from "../flows/names.ts";
 import {
   type CliDeps,
   commandContext,
@@ -24,16 +25,20 @@ export function loginCommand(cli: CliDeps) {
     ),
   )
     .addOption(
-      new Option("--flow <flow>", "how to log in").choices(["auto", "loopback"])
-        .default("auto"),
+      new Option(
+        "--flow <flow>",
+        "how to log in: auto picks loopback where a browser can be opened, else device, else paste",
+      ).choices(FLOW_NAMES).default("auto"),
     )
+    .option("--no-browser", "do not open a browser on this machine")
+    .option("--no-qr", "do not show the device flow's QR code")
     .option(
       "--port <ports>",
       "callback port(s) for the loopback flow: 8765, 8765,8770 or 8765-8769 (default: any free port; env AUTHCTL_PORT)",
     )
     .option(
       "--timeout <duration>",
-      "how long to wait for the browser (e.g. 300, 90s, 5m)",
+      "how long to wait for the browser or a paste (e.g. 300, 90s, 5m)",
       DEFAULT_TIMEOUT,
     )
     .option("--force", "log in again even when still logged in")
@@ -44,6 +49,8 @@ export function loginCommand(cli: CliDeps) {
       const { login } = await import("../app/login.ts");
       const result = await login(deps, settings, {
         flow: flags.flow,
+        noBrowser: !flags.browser,
+        qr: flags.qr,
         timeoutMs,
         force: flags.force,
       });

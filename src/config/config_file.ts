@@ -11,6 +11,7 @@
  * scopes = ["api:read"]
  * audience = "https://api.example.com"
  * ports = "8765-8769"
+ * oob = false # paste-back with urn:ietf:wg:oauth:2.0:oob
  * ```
  *
  * @module
@@ -25,6 +26,8 @@ export interface ProfileConfig {
   scopes?: string[];
   audience?: string;
   ports?: string;
+  /** The provider still supports the out-of-band redirect for paste-back. */
+  oob?: boolean;
 }
 
 /** The parsed config file. */
@@ -41,6 +44,7 @@ const PROFILE_KEYS: Record<string, keyof ProfileConfig> = {
   scopes: "scopes",
   audience: "audience",
   ports: "ports",
+  oob: "oob",
 };
 
 /**
@@ -119,7 +123,10 @@ function parseProfile(
         })`,
       );
     }
-    if (field === "scopes") {
+    if (field === "oob") {
+      if (typeof value !== "boolean") throw bad(`"oob" in profile "${name}"`);
+      profile.oob = value;
+    } else if (field === "scopes") {
       if (typeof value === "string") profile.scopes = splitScopes([value]);
       else if (
         Array.isArray(value) && value.every((v) => typeof v === "string")
@@ -127,7 +134,7 @@ function parseProfile(
       else throw bad(`"scopes" in profile "${name}"`);
     } else {
       if (typeof value !== "string") throw bad(`"${key}" in profile "${name}"`);
-      profile[field] = value;
+      profile[field as "issuer"] = value;
     }
   }
   return profile;

@@ -41,6 +41,8 @@ export interface Settings {
   audience: string;
   /** Callback port specification, or "" for an ephemeral port. */
   ports: string;
+  /** Paste-back uses the out-of-band redirect URI (profile `oob = true`). */
+  oob: boolean;
   /** Where each setting came from. */
   sources: Record<keyof SettingFlags, SettingSource>;
 }
@@ -125,6 +127,7 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     scopes: splitScopes([...ALWAYS_SCOPES, ...scopes.value]),
     audience: audience.value,
     ports: ports.value,
+    oob: fromProfile.oob ?? false,
     sources: {
       profile: profileHit.source,
       issuer: issuer.source,

@@ -1,20 +1,32 @@
 /**
  * Authorization code flow with PKCE through a loopback redirect (RFC 8252,
  * RFC 7636, RFC 9207): the browser comes back to a one-shot listener on
- * 127.0.0.1.
+ * 127.0.0.1. When someone is at the terminal, the address the browser ended
+ * on can be pasted instead, for a browser on another machine.
  *
  * @module
  */
 
-import { TimeoutError } from "../errors.ts";
 import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
-import { abortReason } from "../platform/clock.ts";
 import { parsePorts, startCallbackServer } from "./callback_server.ts";
+import { readPastedResponse } from "./paste_input.ts";
 import type { LoginContext, LoginFlow } from "./types.ts";
+import { formatDuration, waitForUser } from "./wait.ts";
+
+/** Options of {@linkcode LoopbackFlow}. */
+export interface LoopbackOptions {
+  /** Also accept a pasted redirect address from the terminal. */
+  acceptPaste: boolean;
+}
 
 /** The loopback flow. */
 export class LoopbackFlow implements LoginFlow {
   readonly name = "loopback";
+  readonly #options: LoopbackOptions;
+
+  constructor(options: LoopbackOptions = { acceptPaste: false }) {
+    this.#options = options;
+  }
 
   async login(context: LoginContext): Promise<TokenSet> {
     const { provider, settings, terminal, browser } = context;
@@ -22,11 +34,10 @@ export class LoopbackFlow implements LoginFlow {
     const state = randomToken();
     const nonce = randomToken();
     const pkce = await createPkce();
-    const server = await startCallbackServer({
-      ports,
-      state,
-      validate: (params) => provider.validateCallback(params, state),
-    });
+    const validate = (params: URLSearchParams) =>
+      provider.validateCallback(params, state);
+    const server = await startCallbackServer({ ports, state, validate });
+    const stopPaste = new AbortController();
     try {
       const url = provider.authorizationUrl({
         redirectUri: server.redirectUri,
@@ -47,12 +58,28 @@ export class LoopbackFlow implements LoginFlow {
           );
         }
       }, () => {});
+      const waiting = [server.result];
+      if (this.#options.acceptPaste) {
+        terminal.err(
+          "If your browser is on another machine, paste here the address it ends on (its page will not load).\n",
+        );
+        waiting.push(
+          readPastedResponse(terminal, {
+            redirectUri: server.redirectUri,
+            state,
+            issuer: provider.issuer,
+            issInResponse: provider.sendsIss,
+            validate,
+          }, AbortSignal.any([context.signal, stopPaste.signal])),
+        );
+      }
       terminal.err(
         `Waiting for the browser (up to ${
           formatDuration(context.timeoutMs)
         }; Ctrl-C to cancel)…\n`,
       );
-      const params = await waitFor(server.result, context);
+      const params = await waitForUser(waiting, context, "the browser");
+      stopPaste.abort();
       await server.close();
       return await provider.exchangeCode(
         params,
@@ -61,43 +88,8 @@ export class LoopbackFlow implements LoginFlow {
         nonce,
       );
     } finally {
+      stopPaste.abort();
       await server.close();
     }
   }
-}
-
-/** Waits for `promise`, failing on the flow's timeout or on Ctrl-C. */
-async function waitFor<T>(
-  promise: Promise<T>,
-  context: LoginContext,
-): Promise<T> {
-  const { signal, timeoutMs, clock } = context;
-  const timer = new AbortController();
-  const both = AbortSignal.any([signal, timer.signal]);
-  try {
-    return await Promise.race([
-      promise,
-      clock.sleep(timeoutMs, both).then(() => {
-        throw new TimeoutError(
-          "login_timeout",
-          `No answer from the browser within ${
-            formatDuration(timeoutMs)
-          }. Run login again, or give more time with --timeout.`,
-        );
-      }, () => {
-        throw abortReason(signal);
-      }),
-    ]);
-  } finally {
-    timer.abort();
-  }
-}
-
-/** "5m", "90s", "1m30s". */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  const m = Math.floor(s / 60);
-  const r = s % 60;
-  if (m === 0) return `${r}s`;
-  return r === 0 ? `${m}m` : `${m}m${r}s`;
 }

@@ -14,6 +14,7 @@ import {
   ProviderError,
   RefusedError,
   stripControl,
+  TimeoutError,
 } from "../errors.ts";
 import { isLoopbackHost } from "../platform/env.ts";
 import type { IdentityClaims } from "../store/types.ts";
@@ -64,6 +65,28 @@ export interface TokenSet {
   identity?: IdentityClaims;
 }
 
+/** The grant type of RFC 8628. */
+export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+/** A validated device authorization response. */
+export interface DeviceAuthorization {
+  deviceCode: string;
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete?: string;
+  /** Lifetime of the codes, in seconds (> 0). */
+  expiresIn: number;
+  /** Minimum seconds between polls, when the provider said. */
+  interval?: number;
+}
+
+/** The outcome of one device-code poll that does not end the flow. */
+export type DevicePoll =
+  | { status: "tokens"; tokens: TokenSet }
+  | { status: "pending" }
+  | { status: "slow_down" }
+  | { status: "retry"; reason: string; retryAfterMs?: number };
+
 /** Parameters of an authorization request. */
 export interface AuthorizationRequest {
   redirectUri: string;
@@ -98,6 +121,12 @@ export class Provider {
       client_id: options.clientId,
       [oauth.clockTolerance]: CLOCK_TOLERANCE_S,
     };
+  }
+
+  /** Whether the provider sends `iss` in authorization responses (RFC 9207). */
+  get sendsIss(): boolean {
+    return this.metadata.authorization_response_iss_parameter_supported ===
+      true;
   }
 
   /** Builds the authorization URL (PKCE S256, state, nonce). */
@@ -173,6 +202,144 @@ export class Provider {
       );
       return await this.#tokenSet(result);
     });
+  }
+
+  /**
+   * Whether the provider offers the device authorization grant (RFC 8628)
+   * and does not say that it refuses it.
+   */
+  get supportsDeviceFlow(): boolean {
+    const granted = this.metadata.grant_types_supported;
+    return Boolean(this.metadata.device_authorization_endpoint) &&
+      (!granted || granted.includes(DEVICE_CODE_GRANT));
+  }
+
+  /**
+   * Starts a device authorization (RFC 8628 §3.1) and validates the answer:
+   * `device_code`, `user_code` and `verification_uri` (or the non-standard
+   * `verification_url`) present, `expires_in` above zero.
+   */
+  async deviceAuthorization(
+    scopes: string[],
+    audience: string,
+  ): Promise<DeviceAuthorization> {
+    if (!this.metadata.device_authorization_endpoint) {
+      throw new ProviderError(
+        "device_not_supported",
+        `The provider "${this.issuer}" has no device authorization endpoint. Use --flow loopback or --flow paste.`,
+      );
+    }
+    const params = new URLSearchParams({ scope: scopes.join(" ") });
+    if (audience) params.set("audience", audience);
+    try {
+      const response = await oauth.deviceAuthorizationRequest(
+        this.metadata,
+        this.#client,
+        oauth.None(),
+        params,
+        this.#http(),
+      );
+      const result = await oauth.processDeviceAuthorizationResponse(
+        this.metadata,
+        this.#client,
+        await withStandardVerificationUri(response),
+      );
+      if (!(result.expires_in > 0)) {
+        throw new ProviderError(
+          "invalid_response",
+          `The provider's device authorization response has an invalid expires_in (${result.expires_in}).`,
+        );
+      }
+      return {
+        deviceCode: result.device_code,
+        userCode: result.user_code,
+        verificationUri: result.verification_uri,
+        verificationUriComplete: result.verification_uri_complete,
+        expiresIn: result.expires_in,
+        interval: result.interval,
+      };
+    } catch (err) {
+      if (
+        err instanceof oauth.ResponseBodyError &&
+        ["unauthorized_client", "invalid_client", "unsupported_grant_type"]
+          .includes(err.error)
+      ) {
+        throw new ProviderError(
+          "device_not_allowed",
+          `The provider does not let client "${this.#options.clientId}" use the device flow (${
+            stripControl(err.error)
+          }).`,
+          { cause: err },
+        );
+      }
+      throw toAuthctlError(
+        err,
+        "device authorization response",
+        this.#options.signal,
+      );
+    }
+  }
+
+  /**
+   * Polls the token endpoint once with a device code (RFC 8628 §3.4, §3.5).
+   * Ends the flow by throwing on `access_denied` (RefusedError),
+   * `expired_token` (TimeoutError) and any other error (ProviderError).
+   */
+  async pollDeviceCode(deviceCode: string): Promise<DevicePoll> {
+    let response: Response;
+    try {
+      response = await oauth.deviceCodeGrantRequest(
+        this.metadata,
+        this.#client,
+        oauth.None(),
+        deviceCode,
+        this.#http(),
+      );
+    } catch (err) {
+      const mapped = toAuthctlError(err, "token", this.#options.signal);
+      if (mapped.code === "unreachable" || mapped.code === "http_timeout") {
+        return { status: "retry", reason: mapped.message };
+      }
+      throw mapped;
+    }
+    if (response.status >= 500) {
+      await response.body?.cancel();
+      return {
+        status: "retry",
+        reason: `The token endpoint answered HTTP ${response.status}.`,
+        retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+      };
+    }
+    try {
+      const result = await oauth.processDeviceCodeResponse(
+        this.metadata,
+        this.#client,
+        response,
+      );
+      return { status: "tokens", tokens: await this.#tokenSet(result) };
+    } catch (err) {
+      if (err instanceof oauth.ResponseBodyError) {
+        switch (err.error) {
+          case "authorization_pending":
+            return { status: "pending" };
+          case "slow_down":
+            return { status: "slow_down" };
+          case "access_denied":
+            throw new RefusedError(
+              "access_denied",
+              "The login was denied at the provider.",
+              { cause: err },
+            );
+          case "expired_token":
+            throw new TimeoutError(
+              "device_code_expired",
+              "The code expired before it was approved. Run login again.",
+              { cause: err },
+            );
+        }
+      }
+      throw toAuthctlError(err, "token response", this.#options.signal);
+    }
   }
 
   /** Calls the userinfo endpoint with an access token. */
@@ -434,6 +601,44 @@ export function toAuthctlError(
     }.`,
     { cause: err },
   );
+}
+
+/**
+ * Some providers name `verification_uri` `verification_url`; rename it so
+ * oauth4webapi's validation applies unchanged.
+ */
+async function withStandardVerificationUri(
+  response: Response,
+): Promise<Response> {
+  if (response.status !== 200) return response;
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    return response; // oauth4webapi reports the unparseable body
+  }
+  if (
+    typeof body === "object" && body !== null && !Array.isArray(body) &&
+    !("verification_uri" in body) && "verification_url" in body
+  ) {
+    const { verification_url, ...rest } = body as Record<string, unknown>;
+    return new Response(
+      JSON.stringify({ ...rest, verification_uri: verification_url }),
+      { status: 200, headers: response.headers },
+    );
+  }
+  return response;
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(
+  value: string | null,
+  now = Date.now(),
+): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** A fresh PKCE verifier (32 random bytes) and its S256 challenge. */

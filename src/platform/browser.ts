@@ -50,7 +50,16 @@ export function openCommands(system: SystemInfo, url: string): OpenCommand[] {
       const env = system.env;
       const commands: OpenCommand[] = [];
       if (env.get("WSL_DISTRO_NAME") || env.get("WSL_INTEROP")) {
-        commands.push({ cmd: "wslview", args: [url] });
+        // The Windows browser: wslview (wslu) when installed, else PowerShell.
+        commands.push({ cmd: "wslview", args: [url] }, {
+          cmd: "powershell.exe",
+          args: [
+            "-NoProfile",
+            "-NonInteractive",
+            "-Command",
+            `Start-Process '${url.replaceAll("'", "''")}'`,
+          ],
+        });
       }
       if (env.get("DISPLAY") || env.get("WAYLAND_DISPLAY")) {
         commands.push({ cmd: "xdg-open", args: [url] });

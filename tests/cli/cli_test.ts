@@ -7,6 +7,7 @@ import { runCli } from "../../src/cli/mod.ts";
 import { buildInfo } from "../../src/config/build_info.ts";
 import { systemClock } from "../../src/platform/clock.ts";
 import { envFrom } from "../../src/platform/env.ts";
+import { detectEnvironment } from "../../src/platform/environment.ts";
 import { BufferTerminal } from "../../src/platform/terminal.ts";
 
 function deps(vars: Record<string, string> = {}) {
@@ -31,6 +32,8 @@ function deps(vars: Record<string, string> = {}) {
         issuer: "https://login.acme.test",
         clientId: "acme-cli",
       },
+      environment: () =>
+        detectEnvironment({ os: "linux", env: envFrom({}) }, terminal),
     },
   };
 }
