@@ -28,15 +28,18 @@ Deno.test("browser: platform openers; none on Linux without a display", () => {
       { cmd: "xdg-open", args: [url] },
     ],
   );
-  assertEquals(
-    openCommands(
-      { os: "linux", env: envFrom({ WSL_DISTRO_NAME: "Ubuntu" }) },
-      url,
-    ),
-    [
-      { cmd: "wslview", args: [url] },
-    ],
-  );
+  const wsl = openCommands({
+    os: "linux",
+    env: envFrom({ WSL_DISTRO_NAME: "Ubuntu" }),
+  }, url);
+  assertEquals(wsl[0], { cmd: "wslview", args: [url] });
+  assertEquals(wsl[1].cmd, "powershell.exe");
+  assertEquals(wsl[1].args.at(-1), `Start-Process '${url}'`);
+  const quoted = openCommands({
+    os: "linux",
+    env: envFrom({ WSL_INTEROP: "/run/x" }),
+  }, "http://h/a?b='c'");
+  assertEquals(quoted[1].args.at(-1), "Start-Process 'http://h/a?b=''c'''");
   assertEquals(openCommands({ os: "linux", env: envFrom({}) }, url), []);
 });
 
