@@ -67,6 +67,47 @@ export async function approveLogin(
   return page;
 }
 
+/** What the person does on the provider's device pages. */
+export interface DeviceApproveOptions extends ApproveOptions {
+  /** The user code to type, when `url` does not carry it. */
+  userCode?: string;
+}
+
+/**
+ * Approves a device login: opens the verification page, enters the user code
+ * when asked, confirms it (or aborts, with `cancel`), signs in and consents.
+ */
+export async function approveDevice(
+  page: Page,
+  url: string,
+  options: DeviceApproveOptions = {},
+): Promise<Page> {
+  await page.goto(url);
+  const codeInput = page.locator('input[name="user_code"]');
+  if (await codeInput.count() > 0) {
+    await codeInput.fill(options.userCode ?? "");
+    await page.locator('button[type="submit"]').first().click();
+    await page.waitForLoadState();
+  }
+  if (options.cancel) {
+    await page.locator('button[name="abort"]').click();
+    await page.waitForLoadState();
+    return page;
+  }
+  await page.locator("button[autofocus]").click();
+  await page.waitForLoadState();
+  await page.fill('input[name="login"]', options.user ?? "alice");
+  await page.fill('input[name="password"]', "any password");
+  await page.click('button[type="submit"]');
+  await page.waitForLoadState();
+  const consent = page.locator('button[type="submit"]');
+  if (page.url().includes("/interaction/") && await consent.count() > 0) {
+    await consent.first().click();
+    await page.waitForLoadState();
+  }
+  return page;
+}
+
 if (import.meta.main) {
   const url = Deno.args.find((a) => /^https?:/.test(a));
   if (!url) {

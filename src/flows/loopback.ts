@@ -7,6 +7,7 @@
  * @module
  */
 
+import { anySignal } from "../platform/signal.ts";
 import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
 import { parsePorts, startCallbackServer } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
@@ -70,7 +71,7 @@ export class LoopbackFlow implements LoginFlow {
             issuer: provider.issuer,
             issInResponse: provider.sendsIss,
             validate,
-          }, AbortSignal.any([context.signal, stopPaste.signal])),
+          }, anySignal([context.signal, stopPaste.signal])),
         );
       }
       terminal.err(

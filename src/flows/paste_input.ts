@@ -46,7 +46,7 @@ export function parsePaste(
     };
   }
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(raw)) {
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(raw)) {
     return { ok: false, problem: "That contains control characters." };
   }
   const text = raw.trim();

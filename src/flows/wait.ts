@@ -4,6 +4,7 @@
  * @module
  */
 
+import { anySignal } from "../platform/signal.ts";
 import { TimeoutError } from "../errors.ts";
 import { abortReason } from "../platform/clock.ts";
 import type { LoginContext } from "./types.ts";
@@ -19,7 +20,7 @@ export async function waitForUser<T>(
 ): Promise<T> {
   const { signal, timeoutMs, clock } = context;
   const timer = new AbortController();
-  const both = AbortSignal.any([signal, timer.signal]);
+  const both = anySignal([signal, timer.signal]);
   try {
     return await Promise.race([
       ...promises,

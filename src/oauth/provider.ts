@@ -6,6 +6,7 @@
  * @module
  */
 
+import { anySignal } from "../platform/signal.ts";
 import * as oauth from "oauth4webapi";
 import * as jose from "jose";
 import {
@@ -530,7 +531,7 @@ function httpOptions(
     signal: () => {
       const signals = [AbortSignal.timeout(timeout)];
       if (options.signal) signals.push(options.signal);
-      return AbortSignal.any(signals);
+      return anySignal(signals);
     },
     [oauth.allowInsecureRequests]: insecure,
   };

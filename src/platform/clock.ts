@@ -4,7 +4,7 @@
  * @module
  */
 
-import { InterruptedError } from "../errors.ts";
+import { AuthctlError, InterruptedError } from "../errors.ts";
 
 /** Wall-clock and monotonic time, and cancellable sleeping. */
 export interface Clock {
@@ -35,9 +35,12 @@ export const systemClock: Clock = {
     }),
 };
 
-/** The reason a signal was aborted, as an error. */
+/**
+ * The reason a signal was aborted, as an authctl error: the reason itself
+ * when it is one (a timeout, say), else an interruption (exit 130).
+ */
 export function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error
+  return signal.reason instanceof AuthctlError
     ? signal.reason
-    : new InterruptedError();
+    : new InterruptedError(undefined, { cause: signal.reason });
 }

@@ -14,6 +14,8 @@ export interface FakeBehaviour {
   wellKnown: { oidc: boolean; oauth2: boolean };
   /** Builds the token response for a code exchange. */
   token: (ctx: TokenContext) => Promise<Response> | Response;
+  /** Builds the device authorization response. */
+  device: (ctx: TokenContext) => Promise<Response> | Response;
 }
 
 /** What a token response builder gets. */
@@ -33,6 +35,8 @@ export interface FakeProvider {
   behaviour: FakeBehaviour;
   /** A private key whose public half is not published. */
   strangerKey: CryptoKey;
+  /** Signs claims with the published key. */
+  sign: TokenContext["sign"];
   close(): Promise<void>;
 }
 
@@ -58,6 +62,14 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       .sign(options.key ?? privateKey);
   const behaviour: FakeBehaviour = {
     metadata: {},
+    device: () =>
+      Response.json({
+        device_code: "dc-1",
+        user_code: "ABCD-EFGH",
+        verification_uri: `${issuer}/device`,
+        verification_uri_complete: `${issuer}/device?user_code=ABCD-EFGH`,
+        expires_in: 600,
+      }),
     wellKnown: { oidc: true, oauth2: true },
     token: async ({ params }) =>
       Response.json({
@@ -84,6 +96,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
           authorization_endpoint: `${issuer}/auth`,
           token_endpoint: `${issuer}/token`,
           jwks_uri: `${issuer}/jwks`,
+          device_authorization_endpoint: `${issuer}/device/auth`,
           code_challenge_methods_supported: ["S256"],
           id_token_signing_alg_values_supported: ["RS256"],
           ...behaviour.metadata,
@@ -105,6 +118,12 @@ export async function startFakeProvider(): Promise<FakeProvider> {
             params: new URLSearchParams(await req.text()),
             sign,
           });
+        case "/device/auth":
+          return await behaviour.device({
+            issuer,
+            params: new URLSearchParams(await req.text()),
+            sign,
+          });
         default:
           return new Response("not found", { status: 404 });
       }
@@ -117,6 +136,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
     },
     behaviour,
     strangerKey: stranger.privateKey,
+    sign,
     close: () => server.shutdown(),
   };
 }
