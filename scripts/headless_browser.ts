@@ -15,8 +15,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 export const CHROMIUM_PATH = Deno.env.get("AUTHCTL_CHROMIUM") ??
   "/usr/bin/chromium";
 
-/** Starts headless Chromium with the flags this machine needs. */
-export async function launchChromium(): Promise<Browser> {
+/** Starts headless Chromium with the flags this machine needs (and `extra`). */
+export async function launchChromium(extra: string[] = []): Promise<Browser> {
   return await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -27,6 +27,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      ...extra,
     ],
   });
 }

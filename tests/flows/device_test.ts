@@ -4,12 +4,7 @@
  * connections, Ctrl-C.
  */
 
-import {
-  assert,
-  assertEquals,
-  assertMatch,
-  assertRejects,
-} from "../support/assert.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { DeviceFlow } from "../../src/flows/device.ts";
 import type { LoginContext } from "../../src/flows/types.ts";
 import { discoverProvider } from "../../src/oauth/provider.ts";

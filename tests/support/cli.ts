@@ -61,13 +61,15 @@ export async function runCli(
   };
 }
 
-/** A CLI child still running, whose stderr is watched. */
+/** A CLI child still running, whose output is watched. */
 export interface RunningCli {
   child: Deno.ChildProcess;
-  /** Everything written to stderr so far. */
+  /** Everything written to stderr (in a pty: all output) so far. */
   stderr(): string;
-  /** Resolves with the first stderr match of `pattern`. */
+  /** Resolves with the first match of `pattern` in stderr. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Writes to the CLI's standard input (spawned with `stdin: true`). */
+  write(text: string): Promise<void>;
   /** Waits for the exit; collects stdout and the whole stderr. */
   finish(): Promise<CliResult>;
 }
@@ -76,24 +78,35 @@ export interface RunningCli {
 export async function spawnCli(
   args: string[],
   env: Record<string, string>,
+  options: { stdin?: boolean; pty?: boolean } = {},
 ): Promise<RunningCli> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...await cliArgs(), ...args],
+  const cli = [Deno.execPath(), ...await cliArgs(), ...args];
+  // In a pty (util-linux `script`), stdin, stdout and stderr are terminals;
+  // everything the CLI prints arrives on script's stdout.
+  const [cmd, cmdArgs] = options.pty
+    ? ["script", ["-qfec", cli.map(shellQuote).join(" "), "/dev/null"]]
+    : [cli[0], cli.slice(1)];
+  const child = new Deno.Command(cmd, {
+    args: cmdArgs,
     env,
     clearEnv: true,
-    stdin: "null",
+    stdin: options.stdin || options.pty ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   let stderr = "";
-  const stdoutText = new Response(child.stdout).text();
-  const stderrDone = (async () => {
-    for await (
-      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
-    ) {
+  const watch = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
       stderr += chunk;
     }
-  })();
+  };
+  const stdoutText = options.pty
+    ? watch(child.stdout).then(() => "")
+    : new Response(child.stdout).text();
+  const stderrDone = watch(child.stderr);
+  const writer = options.stdin || options.pty
+    ? child.stdin.getWriter()
+    : undefined;
   return {
     child,
     stderr: () => stderr,
@@ -104,15 +117,23 @@ export async function spawnCli(
         if (m) return m;
         await new Promise((r) => setTimeout(r, 25));
       }
-      throw new Error(`stderr never matched ${pattern}:\n${stderr}`);
+      throw new Error(`output never matched ${pattern}:\n${stderr}`);
+    },
+    async write(text) {
+      await writer!.write(new TextEncoder().encode(text));
     },
     async finish() {
       const status = await child.status;
+      await writer?.close().catch(() => {});
       await stderrDone;
       return { code: status.code, stdout: await stdoutText, stderr };
     },
   };
 }
 
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
 /** The authorization URL the CLI printed. */
-export const AUTH_URL = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/;
+export const AUTH_URL = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)\s/;
