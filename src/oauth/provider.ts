@@ -16,6 +16,7 @@ import {
   RefusedError,
   stripControl,
   TimeoutError,
+  UsageError,
 } from "../errors.ts";
 import { isLoopbackHost } from "../platform/env.ts";
 import type { IdentityClaims } from "../store/types.ts";
@@ -225,7 +226,7 @@ export class Provider {
     audience: string,
   ): Promise<DeviceAuthorization> {
     if (!this.metadata.device_authorization_endpoint) {
-      throw new ProviderError(
+      throw new UsageError(
         "device_not_supported",
         `The provider "${this.issuer}" has no device authorization endpoint. Use --flow loopback or --flow paste.`,
       );
