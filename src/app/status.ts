@@ -36,7 +36,7 @@ export async function status(
 ): Promise<StatusReport> {
   const base = {
     profile: settings.profile,
-    storage: { backend: deps.store.kind, location: deps.store.location },
+    storage: await deps.store.where(settings.profile),
   };
   let credential;
   try {

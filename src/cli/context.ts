@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Command } from "@commander-js/extra-typings";
+import { type Command, Option } from "@commander-js/extra-typings";
 import type { AppDeps } from "../app/deps.ts";
 import type { BuildInfo } from "../config/build_info.ts";
 import { loadConfigFile } from "../config/config_file.ts";
@@ -21,7 +21,7 @@ import type { Clock } from "../platform/clock.ts";
 import type { SystemInfo } from "../platform/env.ts";
 import type { Environment } from "../platform/environment.ts";
 import type { Terminal } from "../platform/terminal.ts";
-import { createStore } from "../store/mod.ts";
+import { createStore, STORAGE_MODES } from "../store/mod.ts";
 
 /** The platform the CLI runs on, built by `main.ts` or a test. */
 export interface CliDeps {
@@ -43,6 +43,7 @@ export interface CommonFlags {
   clientId?: string;
   scope?: string[];
   audience?: string;
+  storage?: string;
 }
 
 /** Adds the setting flags every command takes. */
@@ -66,7 +67,13 @@ export function withCommonOptions<
         value,
       ],
     )
-    .option("--audience <aud>", "audience to request (env AUTHCTL_AUDIENCE)");
+    .option("--audience <aud>", "audience to request (env AUTHCTL_AUDIENCE)")
+    .addOption(
+      new Option(
+        "--storage <where>",
+        "where credentials go: auto (keychain, else a file), keychain or file (env AUTHCTL_STORAGE)",
+      ).choices(STORAGE_MODES),
+    );
 }
 
 /** Settings and dependencies for one command run. */
@@ -78,7 +85,7 @@ export interface CommandContext {
 
 /** Resolves settings from flags, environment, config file and build. */
 export async function commandContext(
-  flags: CommonFlags & { port?: string },
+  flags: CommonFlags & { port?: string; flow?: string },
   cli: CliDeps,
 ): Promise<CommandContext> {
   const dir = configDir(cli.system, cli.build.name);
@@ -92,6 +99,8 @@ export async function commandContext(
     scopes: flags.scope,
     audience: flags.audience,
     ports: flags.port,
+    flow: flags.flow,
+    storage: flags.storage,
   };
   const settings = resolveSettings({
     flags: settingFlags,
@@ -103,7 +112,12 @@ export async function commandContext(
     settings,
     configDir: dir,
     deps: {
-      store: createStore({ configDir: dir }),
+      store: createStore({
+        configDir: dir,
+        appName: cli.build.name,
+        mode: settings.storage,
+        notice: (text) => cli.terminal.err(`${text}\n`),
+      }),
       clock: cli.clock,
       terminal: cli.terminal,
       browser: cli.browser,

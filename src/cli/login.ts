@@ -27,8 +27,8 @@ export function loginCommand(cli: CliDeps) {
     .addOption(
       new Option(
         "--flow <flow>",
-        "how to log in: auto picks loopback where a browser can be opened, else device, else paste",
-      ).choices(FLOW_NAMES).default("auto"),
+        "how to log in: auto (the default) picks loopback where a browser can be opened, else device, else paste (env AUTHCTL_FLOW)",
+      ).choices(FLOW_NAMES),
     )
     .option("--no-browser", "do not open a browser on this machine")
     .option("--no-qr", "do not show the device flow's QR code")
@@ -48,7 +48,7 @@ export function loginCommand(cli: CliDeps) {
       // Loaded only by login: keeps oauth4webapi and jose off `token`'s path.
       const { login } = await import("../app/login.ts");
       const result = await login(deps, settings, {
-        flow: flags.flow,
+        flow: settings.flow,
         noBrowser: !flags.browser,
         qr: flags.qr,
         timeoutMs,

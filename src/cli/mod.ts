@@ -5,7 +5,11 @@
  * @module
  */
 
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import {
+  Command,
+  CommanderError,
+  type CommandUnknownOpts,
+} from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
 import { loginCommand } from "./login.ts";
@@ -40,17 +44,17 @@ export async function runCli(args: string[], cli: CliDeps): Promise<void> {
     .showHelpAfterError(`(run "${cli.build.name} --help" for usage)`)
     .configureOutput(output)
     .exitOverride();
-  for (
-    const make of [
-      loginCommand,
-      statusCommand,
-      tokenCommand,
-      logoutCommand,
-      versionCommand,
-    ]
-  ) {
-    // deno-lint-ignore no-explicit-any
-    program.addCommand(make(cli).configureOutput(output).exitOverride() as any);
+  // Each command has its own option types; the program needs them only as
+  // commands.
+  const commands: CommandUnknownOpts[] = [
+    loginCommand(cli) as unknown as CommandUnknownOpts,
+    statusCommand(cli) as unknown as CommandUnknownOpts,
+    tokenCommand(cli) as unknown as CommandUnknownOpts,
+    logoutCommand(cli) as unknown as CommandUnknownOpts,
+    versionCommand(cli) as unknown as CommandUnknownOpts,
+  ];
+  for (const command of commands) {
+    program.addCommand(command.configureOutput(output).exitOverride());
   }
   try {
     await program.parseAsync(args, { from: "user" });

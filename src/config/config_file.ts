@@ -28,6 +28,10 @@ export interface ProfileConfig {
   ports?: string;
   /** The provider still supports the out-of-band redirect for paste-back. */
   oob?: boolean;
+  /** Preferred login flow. */
+  flow?: string;
+  /** Where credentials go: auto, keychain or file. */
+  storage?: string;
 }
 
 /** The parsed config file. */
@@ -45,6 +49,8 @@ const PROFILE_KEYS: Record<string, keyof ProfileConfig> = {
   audience: "audience",
   ports: "ports",
   oob: "oob",
+  flow: "flow",
+  storage: "storage",
 };
 
 /**

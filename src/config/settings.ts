@@ -8,6 +8,7 @@
 
 import { UsageError } from "../errors.ts";
 import { type Env, isLoopbackHost } from "../platform/env.ts";
+import { STORAGE_MODES, type StorageMode } from "../store/routing_store.ts";
 import type { BuildInfo } from "./build_info.ts";
 import { type ConfigFile, splitScopes } from "./config_file.ts";
 
@@ -25,6 +26,8 @@ export interface SettingFlags {
   scopes?: string[];
   audience?: string;
   ports?: string;
+  flow?: string;
+  storage?: string;
 }
 
 /** The settings a command runs with. */
@@ -43,6 +46,10 @@ export interface Settings {
   ports: string;
   /** Paste-back uses the out-of-band redirect URI (profile `oob = true`). */
   oob: boolean;
+  /** Login flow: auto, loopback, device or paste. */
+  flow: string;
+  /** Where new credentials go. */
+  storage: StorageMode;
   /** Where each setting came from. */
   sources: Record<keyof SettingFlags, SettingSource>;
 }
@@ -111,6 +118,21 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     fromProfile.ports,
     build.ports,
   );
+  const flow = pick(flags.flow, "AUTHCTL_FLOW", fromProfile.flow, "");
+  const storage = pick(
+    flags.storage,
+    "AUTHCTL_STORAGE",
+    fromProfile.storage,
+    "",
+  );
+  if (storage.value && !STORAGE_MODES.includes(storage.value as StorageMode)) {
+    throw new UsageError(
+      "invalid_storage",
+      `Invalid storage "${storage.value}" (from the ${storage.source}). Use one of: ${
+        STORAGE_MODES.join(", ")
+      }.`,
+    );
+  }
   const envScopes = env.get("AUTHCTL_SCOPES");
   const scopes = first<string[]>([
     ["flag", flags.scopes?.length ? splitScopes(flags.scopes) : undefined],
@@ -128,6 +150,8 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     audience: audience.value,
     ports: ports.value,
     oob: fromProfile.oob ?? false,
+    flow: flow.value || "auto",
+    storage: (storage.value || "auto") as StorageMode,
     sources: {
       profile: profileHit.source,
       issuer: issuer.source,
@@ -135,6 +159,8 @@ export function resolveSettings(inputs: SettingInputs): Settings {
       scopes: scopes.source,
       audience: audience.source,
       ports: ports.source,
+      flow: flow.source,
+      storage: storage.source,
     },
   };
 }

@@ -41,12 +41,18 @@ export interface StoredCredential {
   flow: string;
 }
 
+/** Where a profile's entry is kept, for `status`. */
+export interface StoreLocation {
+  /** "file", "keychain" or "memory". */
+  backend: string;
+  /** A file path or a description of the keychain entry. */
+  location: string;
+}
+
 /** A credential backend: one entry per profile. */
 export interface CredentialStore {
   /** Backend name, e.g. "file". */
   readonly kind: string;
-  /** Where the entries live, for `status` (a path or a keychain service). */
-  readonly location: string;
   /** The profile's entry, or undefined when there is none. */
   get(profile: string): Promise<StoredCredential | undefined>;
   /** Replaces the profile's entry atomically. */
@@ -55,6 +61,8 @@ export interface CredentialStore {
   delete(profile: string): Promise<boolean>;
   /** Profiles that have an entry. */
   list(): Promise<string[]>;
+  /** Where the profile's entry is (or would be) kept. */
+  where(profile: string): Promise<StoreLocation>;
 }
 
 /** Checks the shape of a parsed entry; returns undefined when it is not one. */

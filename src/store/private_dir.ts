@@ -1,0 +1,228 @@
+/**
+ * A directory only its owner can use: created 0700 whatever the umask,
+ * refused when it (or a file in it) is a symlink, belongs to someone else or
+ * is open to others; files replaced atomically through a temporary file in
+ * the same directory.
+ *
+ * @module
+ */
+
+import { StorageError } from "../errors.ts";
+
+/** Options of {@linkcode PrivateDir}. */
+export interface PrivateDirOptions {
+  /** The private directory. */
+  path: string;
+  /** Its parent, created if missing and checked not to be writable by others. */
+  parent: string;
+  /** Whether POSIX modes and owners apply (false on Windows). */
+  posix?: boolean;
+  /** Names the temporary file of a write (tests plant traps there). */
+  tempName?: (name: string) => string;
+}
+
+/** A directory of owner-only files. */
+export class PrivateDir {
+  readonly path: string;
+  readonly #parent: string;
+  readonly #posix: boolean;
+  readonly #sep: string;
+  readonly #tempName: (name: string) => string;
+
+  constructor(options: PrivateDirOptions) {
+    this.path = options.path;
+    this.#parent = options.parent;
+    this.#posix = options.posix ?? Deno.build.os !== "windows";
+    this.#sep = this.#posix ? "/" : "\\";
+    this.#tempName = options.tempName ??
+      ((name) =>
+        `.${name}.${crypto.getRandomValues(new Uint8Array(8)).toHex()}.tmp`);
+  }
+
+  /** The path of a file in the directory. */
+  pathOf(name: string): string {
+    return `${this.path}${this.#sep}${name}`;
+  }
+
+  /** A file's text, or undefined when it (or the directory) does not exist. */
+  async read(name: string): Promise<string | undefined> {
+    if (!await this.#checkDir(this.path, true)) return undefined;
+    const path = this.pathOf(name);
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw ioError("read", path, err);
+    }
+    this.#checkFile(path, info);
+    try {
+      return await Deno.readTextFile(path);
+    } catch (err) {
+      throw ioError("read", path, err);
+    }
+  }
+
+  /**
+   * Replaces a file: the data goes to a new temporary file (0600, created
+   * exclusively, so nothing planted there is followed), is synced, and is
+   * renamed over the old file.
+   */
+  async write(name: string, text: string): Promise<void> {
+    await this.#ensure();
+    const path = this.pathOf(name);
+    try {
+      this.#checkFile(path, await Deno.lstat(path));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) {
+        throw ioError("write", path, err);
+      }
+    }
+    const tmp = this.pathOf(this.#tempName(name));
+    const data = new TextEncoder().encode(text);
+    let created = false;
+    try {
+      const file = await Deno.open(tmp, {
+        write: true,
+        createNew: true,
+        mode: 0o600,
+      });
+      created = true;
+      try {
+        if (this.#posix) await Deno.chmod(tmp, 0o600);
+        let written = 0;
+        while (written < data.length) {
+          written += await file.write(data.subarray(written));
+        }
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await Deno.rename(tmp, path);
+    } catch (err) {
+      if (created) await Deno.remove(tmp).catch(() => {});
+      throw ioError("write", path, err);
+    }
+  }
+
+  /** Removes a file; true when there was one. */
+  async remove(name: string): Promise<boolean> {
+    const path = this.pathOf(name);
+    try {
+      await Deno.remove(path);
+      return true;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return false;
+      throw ioError("delete", path, err);
+    }
+  }
+
+  /** Names of the regular files ending in `suffix`, without it, sorted. */
+  async list(suffix: string): Promise<string[]> {
+    if (!await this.#checkDir(this.path, true)) return [];
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(this.path)) {
+      if (
+        entry.isFile && entry.name.endsWith(suffix) &&
+        !entry.name.startsWith(".")
+      ) {
+        names.push(entry.name.slice(0, -suffix.length));
+      }
+    }
+    return names.sort();
+  }
+
+  async #ensure(): Promise<void> {
+    for (
+      const [dir, strict] of [[this.#parent, false], [this.path, true]] as const
+    ) {
+      if (await this.#checkDir(dir, strict)) continue;
+      try {
+        await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+        if (this.#posix) await Deno.chmod(dir, 0o700);
+      } catch (err) {
+        throw ioError("create", dir, err);
+      }
+    }
+  }
+
+  /**
+   * Checks an existing directory: not a symlink, owned by this user, and
+   * (strict) closed to others or (not strict) not writable by others.
+   * Returns false when it does not exist.
+   */
+  async #checkDir(dir: string, strict: boolean): Promise<boolean> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(dir);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return false;
+      throw ioError("inspect", dir, err);
+    }
+    if (info.isSymlink) {
+      throw new StorageError(
+        "insecure_path",
+        `Refusing to use "${dir}": it is a symbolic link. Replace it with a real directory.`,
+      );
+    }
+    if (!info.isDirectory) {
+      throw new StorageError(
+        "insecure_path",
+        `Refusing to use "${dir}": it is not a directory. Move it away.`,
+      );
+    }
+    if (!this.#posix) return true;
+    checkOwner(dir, info);
+    const mode = info.mode ?? 0;
+    if (strict ? mode & 0o077 : mode & 0o022) {
+      throw new StorageError(
+        "insecure_permissions",
+        `Refusing to use "${dir}": other users can ${
+          mode & 0o022 ? "write to" : "read"
+        } it (mode ${(mode & 0o777).toString(8)}). Run: chmod ${
+          strict ? "700" : "go-w"
+        } "${dir}"`,
+      );
+    }
+    return true;
+  }
+
+  #checkFile(path: string, info: Deno.FileInfo): void {
+    if (info.isSymlink || !info.isFile) {
+      throw new StorageError(
+        "insecure_path",
+        `Refusing to use "${path}": it is not a regular file (a symbolic link?). Delete it and log in again.`,
+      );
+    }
+    if (!this.#posix) return;
+    checkOwner(path, info);
+    const mode = info.mode ?? 0;
+    if (mode & 0o077) {
+      throw new StorageError(
+        "insecure_permissions",
+        `Refusing to use "${path}": other users can read it (mode ${
+          (mode & 0o777).toString(8)
+        }). Run: chmod 600 "${path}" — and consider the tokens in it exposed: log out and in again.`,
+      );
+    }
+  }
+}
+
+function checkOwner(path: string, info: Deno.FileInfo): void {
+  const uid = Deno.uid();
+  if (uid !== null && info.uid !== null && info.uid !== uid) {
+    throw new StorageError(
+      "insecure_owner",
+      `Refusing to use "${path}": it belongs to user ${info.uid}, not to you (${uid}). Remove it, or set AUTHCTL_CONFIG_DIR to a directory of your own.`,
+    );
+  }
+}
+
+function ioError(action: string, path: string, err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  return new StorageError(
+    "storage_io",
+    `Cannot ${action} "${path}": ${(err as Error).message}.`,
+    { cause: err },
+  );
+}

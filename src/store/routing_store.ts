@@ -1,0 +1,164 @@
+/**
+ * The store commands use: it puts a profile's credentials in the keychain
+ * or in a file according to the storage mode, remembers which backend holds
+ * each profile (so reading never probes the keychain again), and removes a
+ * profile from every backend on logout.
+ *
+ * @module
+ */
+
+import { StorageError } from "../errors.ts";
+import type { FileStore } from "./file_store.ts";
+import type { KeychainStore } from "./keychain_store.ts";
+import type { PrivateDir } from "./private_dir.ts";
+import type {
+  CredentialStore,
+  StoredCredential,
+  StoreLocation,
+} from "./types.ts";
+
+/** `--storage`: where new credentials go. */
+export type StorageMode = "auto" | "keychain" | "file";
+
+/** The storage modes. */
+export const STORAGE_MODES: readonly StorageMode[] = [
+  "auto",
+  "keychain",
+  "file",
+];
+
+type Backend = "keychain" | "file";
+
+/** Options of {@linkcode RoutingStore}. */
+export interface RoutingStoreOptions {
+  mode: StorageMode;
+  file: FileStore;
+  /** Made on first use only: loading the keychain library has a cost. */
+  keychain: () => KeychainStore;
+  /** Where the backend of each profile is remembered. */
+  records: PrivateDir;
+  /** Tells the user something once (the fallback to a file). */
+  notice: (text: string) => void;
+}
+
+const RECORD = "backends.meta";
+
+/** Routes each profile to its backend (see the module doc). */
+export class RoutingStore implements CredentialStore {
+  readonly kind = "auto";
+  readonly #o: RoutingStoreOptions;
+  #keychain?: KeychainStore;
+
+  constructor(options: RoutingStoreOptions) {
+    this.#o = options;
+  }
+
+  async get(profile: string): Promise<StoredCredential | undefined> {
+    return await this.#backend(await this.#held(profile)).get(profile);
+  }
+
+  async set(profile: string, credential: StoredCredential): Promise<void> {
+    const target = await this.#choose(profile);
+    await this.#backend(target).set(profile, credential);
+    const previous = await this.#held(profile);
+    await this.#remember(profile, target);
+    // Never leave a second, stale copy behind.
+    if (target === "keychain") await this.#o.file.delete(profile);
+    else if (previous === "keychain") {
+      await this.#kc().delete(profile).catch(() => false);
+    }
+  }
+
+  async delete(profile: string): Promise<boolean> {
+    const fromFile = await this.#o.file.delete(profile);
+    let fromKeychain = false;
+    if (this.#o.mode !== "file" || (await this.#held(profile)) === "keychain") {
+      // A keychain that cannot be reached holds nothing we could remove.
+      fromKeychain = await this.#kc().delete(profile).catch((err) => {
+        if ((err as StorageError).code === "keychain_timeout") throw err;
+        return false;
+      });
+    }
+    await this.#forget(profile);
+    return fromFile || fromKeychain;
+  }
+
+  async list(): Promise<string[]> {
+    const names = new Set([
+      ...await this.#o.file.list(),
+      ...Object.keys(await this.#records()),
+    ]);
+    return [...names].sort();
+  }
+
+  async where(profile: string): Promise<StoreLocation> {
+    const held = (await this.#records())[profile];
+    const backend: Backend = held ??
+      (this.#o.mode === "keychain" ? "keychain" : "file");
+    return await this.#backend(backend).where(profile);
+  }
+
+  /** The backend holding the profile: the remembered one, else the default. */
+  async #held(profile: string): Promise<Backend> {
+    const held = (await this.#records())[profile];
+    if (held) return held;
+    return this.#o.mode === "keychain" ? "keychain" : "file";
+  }
+
+  /** Where new credentials go; `auto` probes the keychain. */
+  async #choose(profile: string): Promise<Backend> {
+    if (this.#o.mode === "file") return "file";
+    const probe = await this.#kc().probe();
+    if (probe.ok) return "keychain";
+    if (this.#o.mode === "keychain") {
+      throw new StorageError(
+        "keychain_unavailable",
+        `The OS keychain is not usable: ${probe.reason}. Unlock or start it, or use --storage file.`,
+      );
+    }
+    this.#o.notice(
+      `The OS keychain is not usable here (${probe.reason}); storing the credentials in the file "${
+        this.#o.file.pathOf(profile)
+      }" instead, readable by you alone (mode 0600).`,
+    );
+    return "file";
+  }
+
+  #backend(backend: Backend): CredentialStore {
+    return backend === "keychain" ? this.#kc() : this.#o.file;
+  }
+
+  #kc(): KeychainStore {
+    this.#keychain ??= this.#o.keychain();
+    return this.#keychain;
+  }
+
+  async #records(): Promise<Record<string, Backend>> {
+    const text = await this.#o.records.read(RECORD);
+    if (!text) return {};
+    try {
+      const parsed = JSON.parse(text);
+      const out: Record<string, Backend> = {};
+      for (const [k, v] of Object.entries(parsed)) {
+        if (v === "keychain" || v === "file") out[k] = v;
+      }
+      return out;
+    } catch {
+      return {}; // unreadable: backends fall back to the defaults
+    }
+  }
+
+  async #remember(profile: string, backend: Backend): Promise<void> {
+    const records = await this.#records();
+    if (records[profile] === backend) return;
+    records[profile] = backend;
+    await this.#o.records.write(RECORD, JSON.stringify(records));
+  }
+
+  async #forget(profile: string): Promise<void> {
+    const records = await this.#records();
+    if (!(profile in records)) return;
+    delete records[profile];
+    await this.#o.records.write(RECORD, JSON.stringify(records));
+  }
+}
