@@ -22,6 +22,8 @@ const env: Record<string, string> = {
   AUTHCTL_CONFIG_DIR: configDir,
   AUTHCTL_ISSUER: provider.issuer,
   AUTHCTL_CLIENT_ID: provider.clientId,
+  // The demo's tokens stay in its temporary directory, never in your keychain.
+  AUTHCTL_STORAGE: "file",
 };
 
 if (!Deno.env.get("BROWSER") && !hasGraphicalBrowser()) {

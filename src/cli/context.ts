@@ -83,6 +83,21 @@ export interface CommandContext {
   configDir: string;
 }
 
+/** The config file and a store, for commands that manage profiles. */
+export async function configContext(cli: CliDeps) {
+  const dir = configDir(cli.system, cli.build.name);
+  const config = await loadConfigFile(
+    joinPath(cli.system.os, dir, "config.toml"),
+  );
+  const store = createStore({
+    configDir: dir,
+    appName: cli.build.name,
+    mode: "auto",
+    notice: (text) => cli.terminal.err(`${text}\n`),
+  });
+  return { config, store };
+}
+
 /** Resolves settings from flags, environment, config file and build. */
 export async function commandContext(
   flags: CommonFlags & { port?: string; flow?: string },

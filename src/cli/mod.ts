@@ -14,6 +14,7 @@ import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
 import { loginCommand } from "./login.ts";
 import { logoutCommand } from "./logout.ts";
+import { profilesCommand } from "./profiles.ts";
 import { statusCommand } from "./status.ts";
 import { tokenCommand } from "./token.ts";
 import { versionCommand } from "./version.ts";
@@ -52,9 +53,13 @@ export async function runCli(args: string[], cli: CliDeps): Promise<void> {
     tokenCommand(cli) as unknown as CommandUnknownOpts,
     logoutCommand(cli) as unknown as CommandUnknownOpts,
     versionCommand(cli) as unknown as CommandUnknownOpts,
+    profilesCommand(cli) as unknown as CommandUnknownOpts,
   ];
   for (const command of commands) {
     program.addCommand(command.configureOutput(output).exitOverride());
+    for (const sub of command.commands) {
+      sub.configureOutput(output).exitOverride();
+    }
   }
   try {
     await program.parseAsync(args, { from: "user" });

@@ -11,7 +11,9 @@
  * scopes = ["api:read"]
  * audience = "https://api.example.com"
  * ports = "8765-8769"
- * oob = false # paste-back with urn:ietf:wg:oauth:2.0:oob
+ * flow = "device"     # auto, loopback, device or paste
+ * storage = "file"    # auto, keychain or file
+ * oob = false         # paste-back with urn:ietf:wg:oauth:2.0:oob
  * ```
  *
  * @module
@@ -42,20 +44,25 @@ export interface ConfigFile {
   profiles: Record<string, ProfileConfig>;
 }
 
-const PROFILE_KEYS: Record<string, keyof ProfileConfig> = {
-  issuer: "issuer",
-  client_id: "clientId",
-  scopes: "scopes",
-  audience: "audience",
-  ports: "ports",
-  oob: "oob",
-  flow: "flow",
-  storage: "storage",
+/** TOML key → field, and what the value may be. */
+const PROFILE_KEYS: Record<
+  string,
+  { field: keyof ProfileConfig; allowed?: readonly string[] }
+> = {
+  issuer: { field: "issuer" },
+  client_id: { field: "clientId" },
+  scopes: { field: "scopes" },
+  audience: { field: "audience" },
+  ports: { field: "ports" },
+  oob: { field: "oob" },
+  flow: { field: "flow", allowed: ["auto", "loopback", "device", "paste"] },
+  storage: { field: "storage", allowed: ["auto", "keychain", "file"] },
 };
 
 /**
  * Reads and validates the config file at `path`. A missing file is an empty
- * configuration; a malformed one is a usage error naming the file.
+ * configuration; a malformed one is a usage error naming the file, the line
+ * and the key.
  */
 export async function loadConfigFile(path: string): Promise<ConfigFile> {
   let text: string;
@@ -75,40 +82,55 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
   try {
     doc = parse(text) as Record<string, unknown>;
   } catch (err) {
+    const e = err as { line?: number; message: string };
     throw new UsageError(
       "config_invalid",
-      `The config file "${path}" is not valid TOML: ${
-        (err as Error).message.split("\n")[0]
-      }. Fix or remove it.`,
+      `The config file "${path}" is not valid TOML${
+        e.line ? ` (line ${e.line})` : ""
+      }: ${e.message.split("\n")[0]}. Fix or remove it.`,
       { cause: err },
     );
   }
-  return parseConfig(path, doc);
+  return parseConfig(path, doc, text);
 }
 
-/** Validates a parsed TOML document as a config file. */
+/**
+ * Validates a parsed TOML document as a config file; `text` (the source)
+ * lets errors name the line.
+ */
 export function parseConfig(
   path: string,
   doc: Record<string, unknown>,
+  text = "",
 ): ConfigFile {
-  const bad = (what: string) =>
-    new UsageError(
+  const bad = (what: string, table: string | undefined, key: string) => {
+    const line = lineOf(text, table, key);
+    return new UsageError(
       "config_invalid",
-      `The config file "${path}" has an invalid ${what}. Fix or remove it.`,
+      `The config file "${path}"${
+        line ? `, line ${line},` : ""
+      } has an invalid ${what}. Fix or remove it.`,
     );
+  };
   const config: ConfigFile = { path, profiles: {} };
   for (const [key, value] of Object.entries(doc)) {
     if (key === "default_profile") {
-      if (typeof value !== "string") throw bad(`"default_profile"`);
+      if (typeof value !== "string") {
+        throw bad(`"default_profile" (a string)`, undefined, key);
+      }
       config.defaultProfile = value;
     } else if (key === "profiles") {
-      if (!isRecord(value)) throw bad(`"profiles" table`);
+      if (!isRecord(value)) throw bad(`"profiles" table`, undefined, key);
       for (const [name, table] of Object.entries(value)) {
-        if (!isRecord(table)) throw bad(`profile "${name}"`);
+        if (!isRecord(table)) throw bad(`profile "${name}"`, undefined, name);
         config.profiles[name] = parseProfile(name, table, bad);
       }
     } else {
-      throw bad(`key "${key}" (known: default_profile, profiles)`);
+      throw bad(
+        `key "${key}" (known: default_profile, profiles)`,
+        undefined,
+        key,
+      );
     }
   }
   return config;
@@ -117,33 +139,85 @@ export function parseConfig(
 function parseProfile(
   name: string,
   table: Record<string, unknown>,
-  bad: (what: string) => UsageError,
+  bad: (what: string, table: string, key: string) => UsageError,
 ): ProfileConfig {
   const profile: ProfileConfig = {};
+  const tableName = `profiles.${name}`;
   for (const [key, value] of Object.entries(table)) {
-    const field = PROFILE_KEYS[key];
-    if (!field) {
+    const spec = PROFILE_KEYS[key];
+    const where = `in profile "${name}"`;
+    if (!spec) {
       throw bad(
-        `key "${key}" in profile "${name}" (known: ${
+        `key "${key}" ${where} (known: ${
           Object.keys(PROFILE_KEYS).join(", ")
         })`,
+        tableName,
+        key,
       );
     }
-    if (field === "oob") {
-      if (typeof value !== "boolean") throw bad(`"oob" in profile "${name}"`);
+    if (spec.field === "oob") {
+      if (typeof value !== "boolean") {
+        throw bad(`"oob" ${where} (true or false)`, tableName, key);
+      }
       profile.oob = value;
-    } else if (field === "scopes") {
+    } else if (spec.field === "scopes") {
       if (typeof value === "string") profile.scopes = splitScopes([value]);
       else if (
         Array.isArray(value) && value.every((v) => typeof v === "string")
       ) profile.scopes = splitScopes(value);
-      else throw bad(`"scopes" in profile "${name}"`);
+      else throw bad(`"scopes" ${where} (a list of strings)`, tableName, key);
     } else {
-      if (typeof value !== "string") throw bad(`"${key}" in profile "${name}"`);
-      profile[field as "issuer"] = value;
+      if (typeof value !== "string") {
+        throw bad(`"${key}" ${where} (a string)`, tableName, key);
+      }
+      if (spec.allowed && !spec.allowed.includes(value)) {
+        throw bad(
+          `"${key}" ${where}: "${value}" (use ${spec.allowed.join(", ")})`,
+          tableName,
+          key,
+        );
+      }
+      profile[spec.field as "issuer"] = value;
     }
   }
   return profile;
+}
+
+/** Writes the config file atomically (a temporary file, then a rename). */
+export async function saveConfigFile(config: ConfigFile): Promise<void> {
+  const { stringify } = await import("smol-toml");
+  const doc: Record<string, unknown> = {};
+  if (config.defaultProfile) doc.default_profile = config.defaultProfile;
+  const profiles: Record<string, Record<string, unknown>> = {};
+  for (const [name, p] of Object.entries(config.profiles)) {
+    const table: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(PROFILE_KEYS)) {
+      const value = p[spec.field];
+      if (value !== undefined && value !== "") table[key] = value;
+    }
+    profiles[name] = table;
+  }
+  doc.profiles = profiles;
+  const text =
+    `# Written by the "profiles" command; edits are kept, comments are not.\n${
+      stringify(doc)
+    }\n`;
+  const dir = config.path.replace(/[\\/][^\\/]*$/, "");
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${config.path}.${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.writeTextFile(tmp, text, { createNew: true, mode: 0o600 });
+    await Deno.rename(tmp, config.path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new UsageError(
+      "config_unwritable",
+      `Cannot write the config file "${config.path}": ${
+        (err as Error).message
+      }.`,
+      { cause: err },
+    );
+  }
 }
 
 /** Splits scope strings on spaces and commas, dropping empties and repeats. */
@@ -155,6 +229,33 @@ export function splitScopes(values: readonly string[]): string[] {
     }
   }
   return out;
+}
+
+/** The 1-based line where `key` is set in `[table]` (top level if none). */
+function lineOf(
+  text: string,
+  table: string | undefined,
+  key: string,
+): number | undefined {
+  let current: string | undefined = undefined;
+  const lines = text.split("\n");
+  const keyPattern = new RegExp(
+    `^\\s*(?:"${escape(key)}"|${escape(key)})\\s*=`,
+  );
+  for (const [i, line] of lines.entries()) {
+    const header = /^\s*\[\s*([^\]]+?)\s*\]/.exec(line);
+    if (header) {
+      current = header[1].replace(/\s*\.\s*/g, ".").replace(/"/g, "");
+      if (table === undefined && current === `profiles.${key}`) return i + 1;
+      continue;
+    }
+    if (current === table && keyPattern.test(line)) return i + 1;
+  }
+  return undefined;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

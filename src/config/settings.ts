@@ -64,6 +64,17 @@ export interface SettingInputs {
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** Checks a profile name: letters, digits, ".", "_", "-", up to 64. */
+export function validateProfileName(profile: string): string {
+  if (!PROFILE_NAME.test(profile)) {
+    throw new UsageError(
+      "invalid_profile",
+      `Invalid profile name "${profile}". Use letters, digits, ".", "_" and "-" (up to 64 characters).`,
+    );
+  }
+  return profile;
+}
+
 /** Resolves every setting; validates the profile name and the issuer URL. */
 export function resolveSettings(inputs: SettingInputs): Settings {
   const { flags, env, config, build } = inputs;
@@ -73,13 +84,7 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     ["profile", config.defaultProfile],
     ["default", "default"],
   ]);
-  const profile = profileHit.value;
-  if (!PROFILE_NAME.test(profile)) {
-    throw new UsageError(
-      "invalid_profile",
-      `Invalid profile name "${profile}". Use letters, digits, ".", "_" and "-" (up to 64 characters).`,
-    );
-  }
+  const profile = validateProfileName(profileHit.value);
   const fromProfile = config.profiles[profile] ?? {};
   const pick = (
     flag: string | undefined,
