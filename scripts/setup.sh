@@ -2,7 +2,9 @@
 # Installs what authctl's demo and tests need, when it is missing:
 #   - Deno 2.9, from the npm registry (the `deno` package ships the binary);
 #   - Chromium, from Debian's packages (the tests' "person at the browser",
-#     and the demo's stand-in for one on machines without a display).
+#     and the demo's stand-in for one on machines without a display);
+#   - dbus, gnome-keyring and libsecret-tools, from Debian's packages (a real
+#     Secret Service for the keychain tests).
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
@@ -21,14 +23,21 @@ fi
 say "$(deno --version | head -n 1)"
 
 chromium="${AUTHCTL_CHROMIUM:-/usr/bin/chromium}"
-if [ ! -x "$chromium" ]; then
+# Debian packages the tests need: the browser, and a Secret Service (gnome-keyring
+# on a private D-Bus session) for the keychain tests.
+missing=()
+[ -x "$chromium" ] || missing+=(chromium)
+command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
+command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
+if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
-    say "installing Debian's chromium"
+    say "installing Debian's ${missing[*]}"
     as_root apt-get update -qq >&2 &&
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >&2 ||
-      say "could not install chromium (needs root or sudo); the browser tests will fail"
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+      say "could not install ${missing[*]} (needs root or sudo); the tests that need them will fail"
   else
-    say "no $chromium and no apt-get: install Chromium and set AUTHCTL_CHROMIUM to its path"
+    say "missing ${missing[*]} and no apt-get: install them (and set AUTHCTL_CHROMIUM to Chromium's path)"
   fi
 fi
 [ -x "$chromium" ] && say "$("$chromium" --version 2>/dev/null | head -n 1)"

@@ -38,3 +38,36 @@ Deno.test("config file: TOML profiles are read; broken TOML is a usage error", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("config file: errors name the file, the line and the key", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/config.toml`;
+    await Deno.writeTextFile(
+      path,
+      `default_profile = "a"\n\n[profiles.a]\nissuer = "https://a.example"\nflow = "carrier-pigeon"\n`,
+    );
+    await assertRejects(() => loadConfigFile(path), {
+      code: "config_invalid",
+      message: new RegExp(
+        `"${path}", line 5, has an invalid "flow" in profile "a": "carrier-pigeon"`,
+      ),
+    });
+    await Deno.writeTextFile(
+      path,
+      `[profiles.b]\nclient_id = "x"\n\n[profiles.a]\nclient_id = "y"\nstorage = 3\n`,
+    );
+    await assertRejects(() => loadConfigFile(path), {
+      message: /line 6, has an invalid "storage"/,
+    });
+    await Deno.writeTextFile(
+      path,
+      `[profiles.a]\nissuer = "https://a.example"\nissuer = "x"\n`,
+    );
+    await assertRejects(() => loadConfigFile(path), {
+      message: /not valid TOML \(line 3\)/,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

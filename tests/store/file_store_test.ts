@@ -48,7 +48,61 @@ Deno.test("file store: round trip, list, delete; one file per profile", () =>
     assertEquals(await store.list(), ["stage"]);
   }));
 
-Deno.test("file store: 0700 directory and 0600 file even with umask 000", () =>
+for (const umask of ["000", "022"]) {
+  Deno.test(`file store: 0700 directory and 0600 file from creation with umask ${umask}`, () =>
+    withDir(async (dir) => {
+      const script = `
+      import { FileStore } from ${
+        JSON.stringify(
+          new URL("../../src/store/file_store.ts", import.meta.url).href,
+        )
+      };
+      await new FileStore({ configDir: ${
+        JSON.stringify(`${dir}/cfg`)
+      } }).set("p", JSON.parse(Deno.args[0]));
+    `;
+      const out = await new Deno.Command("sh", {
+        args: [
+          "-c",
+          `umask ${umask} && exec "$0" eval "$1" "$2"`,
+          Deno.execPath(),
+          script,
+          JSON.stringify(credential("x")),
+        ],
+      }).output();
+      assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+      assertEquals((await Deno.stat(`${dir}/cfg`)).mode! & 0o777, 0o700);
+      assertEquals(
+        (await Deno.stat(`${dir}/cfg/credentials`)).mode! & 0o777,
+        0o700,
+      );
+      assertEquals(
+        (await Deno.stat(`${dir}/cfg/credentials/p.json`)).mode! & 0o777,
+        0o600,
+      );
+    }));
+}
+
+Deno.test("file store: a symlink planted at the temporary path is refused, its target untouched", () =>
+  withDir(async (dir) => {
+    const store = new FileStore({
+      configDir: dir,
+      tempName: (name) => `.${name}.planted.tmp`,
+    });
+    await store.set("default", credential("a"));
+    await Deno.writeTextFile(`${dir}/victim`, "do not touch");
+    await Deno.symlink(
+      `${dir}/victim`,
+      `${dir}/credentials/.default.json.planted.tmp`,
+    );
+    await assertRejects(() => store.set("default", credential("b")), {
+      code: "storage_io",
+    });
+    assertEquals(await Deno.readTextFile(`${dir}/victim`), "do not touch");
+    assertEquals((await store.get("default"))?.accessToken, "a");
+  }));
+
+Deno.test("file store: SIGKILL in the middle of many writes leaves a file that parses", () =>
   withDir(async (dir) => {
     const script = `
       import { FileStore } from ${
@@ -56,29 +110,27 @@ Deno.test("file store: 0700 directory and 0600 file even with umask 000", () =>
         new URL("../../src/store/file_store.ts", import.meta.url).href,
       )
     };
-      await new FileStore({ configDir: ${
-      JSON.stringify(`${dir}/cfg`)
-    } }).set("p", JSON.parse(Deno.args[0]));
+      const store = new FileStore({ configDir: ${JSON.stringify(dir)} });
+      const base = JSON.parse(Deno.args[0]);
+      for (let i = 0; ; i++) {
+        await store.set("p", { ...base, accessToken: String(i).repeat(1 + (i % 5000)) });
+        if (i === 20) console.log("writing");
+      }
     `;
-    const out = await new Deno.Command("sh", {
-      args: [
-        "-c",
-        'umask 000 && exec "$0" eval "$1" "$2"',
-        Deno.execPath(),
-        script,
-        JSON.stringify(credential("x")),
-      ],
-    }).output();
-    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    assertEquals((await Deno.stat(`${dir}/cfg`)).mode! & 0o777, 0o700);
-    assertEquals(
-      (await Deno.stat(`${dir}/cfg/credentials`)).mode! & 0o777,
-      0o700,
-    );
-    assertEquals(
-      (await Deno.stat(`${dir}/cfg/credentials/p.json`)).mode! & 0o777,
-      0o600,
-    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", script, JSON.stringify(credential("x"))],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read(); // "writing": many writes are under way
+    await new Promise((r) => setTimeout(r, 150));
+    child.kill("SIGKILL");
+    await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel();
+    const stored = await new FileStore({ configDir: dir }).get("p");
+    assert(stored && stored.accessToken.length > 0);
   }));
 
 Deno.test("file store: a symlinked credentials file is refused", () =>

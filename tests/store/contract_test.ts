@@ -1,0 +1,371 @@
+/**
+ * One contract for every credential backend — file, memory, the OS keychain
+ * (a real Secret Service: gnome-keyring on a private D-Bus), and the routing
+ * store over them — plus what only the keychain and the routing store do.
+ */
+
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+} from "../support/assert.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import { MemoryStore } from "../../src/store/memory_store.ts";
+import {
+  KeychainStore,
+  type KeyringApi,
+  loadNapiKeyring,
+} from "../../src/store/keychain_store.ts";
+import { createStore } from "../../src/store/mod.ts";
+import type {
+  CredentialStore,
+  StoredCredential,
+} from "../../src/store/types.ts";
+import {
+  type PrivateKeyring,
+  startPrivateKeyring,
+} from "../support/keyring.ts";
+
+const credential = (
+  token: string,
+  issuer = "https://issuer.example",
+): StoredCredential => ({
+  version: 1,
+  issuer,
+  clientId: "cli",
+  scopes: ["openid", "offline_access"],
+  audience: "",
+  grantedScope: "openid offline_access",
+  tokenType: "Bearer",
+  accessToken: token,
+  expiresAt: 1_900_000_000_000,
+  refreshToken: "rt-" + token,
+  idToken: "eyJ." + "x".repeat(1500) + ".sig",
+  identity: { sub: "alice", email: "alice@example.test" },
+  obtainedAt: 1_800_000_000_000,
+  flow: "loopback",
+});
+
+/** The contract every backend keeps. */
+async function contract(
+  t: Deno.TestContext,
+  make: () => Promise<CredentialStore>,
+) {
+  const store = await make();
+  await t.step("a missing profile is undefined", async () => {
+    assertEquals(await store.get("absent"), undefined);
+  });
+  await t.step("set then get returns the same credential", async () => {
+    await store.set("alpha", credential("a1"));
+    assertEquals(await store.get("alpha"), credential("a1"));
+  });
+  await t.step("set replaces", async () => {
+    await store.set("alpha", credential("a2"));
+    assertEquals((await store.get("alpha"))?.accessToken, "a2");
+  });
+  await t.step("profiles are independent", async () => {
+    await store.set("beta", credential("b1", "https://other.example"));
+    assertEquals((await store.get("alpha"))?.accessToken, "a2");
+    assertEquals((await store.get("beta"))?.issuer, "https://other.example");
+    const names = await store.list();
+    assert(names.includes("alpha") && names.includes("beta"), String(names));
+  });
+  await t.step("a large credential (8 KB of tokens) round-trips", async () => {
+    const big = { ...credential("big"), accessToken: "A".repeat(8000) };
+    await store.set("gamma", big);
+    assertEquals(await store.get("gamma"), big);
+  });
+  await t.step("delete removes once; get is then undefined", async () => {
+    assertEquals(await store.delete("alpha"), true);
+    assertEquals(await store.delete("alpha"), false);
+    assertEquals(await store.get("alpha"), undefined);
+    assertEquals((await store.list()).includes("alpha"), false);
+    assertEquals((await store.get("beta"))?.accessToken, "b1");
+  });
+  await t.step("where names the backend", async () => {
+    const where = await store.where("beta");
+    assert(where.backend.length > 0 && where.location.length > 0);
+  });
+}
+
+let keyring: PrivateKeyring | undefined;
+async function privateKeyring(): Promise<PrivateKeyring> {
+  if (!keyring) {
+    keyring = await startPrivateKeyring();
+    // The keychain library reads the session bus from this process's env.
+    for (const [k, v] of Object.entries(keyring.env)) {
+      if (k !== "PATH") Deno.env.set(k, v);
+    }
+  }
+  return keyring;
+}
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name: "contract: file",
+  ...opts,
+  fn: async (t) => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await contract(
+        t,
+        () => Promise.resolve(new FileStore({ configDir: dir })),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "contract: memory",
+  ...opts,
+  fn: (t) => contract(t, () => Promise.resolve(new MemoryStore())),
+});
+
+Deno.test({
+  name: "contract: keychain (Secret Service)",
+  ...opts,
+  fn: async (t) => {
+    await privateKeyring();
+    await contract(t, () =>
+      Promise.resolve(
+        new KeychainStore({
+          service: "authctl-contract",
+          keyring: () => loadNapiKeyring(),
+        }),
+      ));
+  },
+});
+
+Deno.test({
+  name: "contract: keychain with Windows-sized chunks",
+  ...opts,
+  fn: async (t) => {
+    await privateKeyring();
+    await contract(t, () =>
+      Promise.resolve(
+        new KeychainStore({
+          service: "authctl-chunks",
+          keyring: () => loadNapiKeyring(),
+          chunkSize: 1200,
+        }),
+      ));
+  },
+});
+
+Deno.test({
+  name: "contract: routing store, auto mode over the keychain",
+  ...opts,
+  fn: async (t) => {
+    await privateKeyring();
+    const dir = await Deno.makeTempDir();
+    try {
+      await contract(t, () =>
+        Promise.resolve(
+          createStore({
+            configDir: dir,
+            appName: "authctl-routing",
+            mode: "auto",
+            notice: () => {},
+          }),
+        ));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "keychain: the entry really is in the Secret Service; delete removes it",
+  ...opts,
+  fn: async () => {
+    const k = await privateKeyring();
+    const store = new KeychainStore({
+      service: "acmectl",
+      keyring: () => loadNapiKeyring(),
+      chunkSize: 1200,
+    });
+    await store.set("prod", credential("secret-access-token"));
+    const pointer = await k.secretTool(
+      "lookup",
+      "service",
+      "acmectl",
+      "username",
+      "prod",
+    );
+    assertEquals(pointer.code, 0);
+    const gen = JSON.parse(pointer.stdout).gen;
+    // Named after the app (service), the profile and the issuer; split for Windows' limit.
+    const chunk0 = await k.secretTool(
+      "lookup",
+      "service",
+      "acmectl",
+      "username",
+      `prod@https://issuer.example#${gen}.0`,
+    );
+    assertEquals(chunk0.code, 0);
+    assertEquals(chunk0.stdout.length, 1200);
+    const all = await k.secretTool("search", "--all", "service", "acmectl");
+    assert((all.stdout.match(/^\[/gm) ?? []).length >= 3, "several chunks");
+    assertEquals(await store.delete("prod"), true);
+    const after = await k.secretTool("search", "--all", "service", "acmectl");
+    assertEquals(after.stdout.trim(), "");
+  },
+});
+
+Deno.test({
+  name: "keychain: a rewrite leaves no old chunks behind",
+  ...opts,
+  fn: async () => {
+    const k = await privateKeyring();
+    const store = new KeychainStore({
+      service: "authctl-rewrite",
+      keyring: () => loadNapiKeyring(),
+      chunkSize: 500,
+    });
+    await store.set("p", credential("one"));
+    const count = async () =>
+      ((await k.secretTool("search", "--all", "service", "authctl-rewrite"))
+        .stdout.match(/^\[/gm) ?? []).length;
+    const first = await count();
+    await store.set("p", credential("two"));
+    assertEquals(await count(), first);
+    assertEquals((await store.get("p"))?.accessToken, "two");
+  },
+});
+
+Deno.test({
+  name: "keychain: a keychain that never answers times out (never hangs)",
+  ...opts,
+  fn: async () => {
+    const hung: KeyringApi = {
+      name: "hung",
+      entry: () => ({
+        get: () => new Promise(() => {}),
+        set: () => new Promise(() => {}),
+        delete: () => new Promise(() => {}),
+      }),
+      accounts: () => new Promise(() => {}),
+    };
+    const store = new KeychainStore({
+      service: "x",
+      keyring: () => Promise.resolve(hung),
+      timeoutMs: 300,
+    });
+    const started = performance.now();
+    await assertRejects(() => store.get("p"), {
+      code: "keychain_timeout",
+      message: /did not answer/,
+    });
+    const probe = await store.probe();
+    assertEquals(probe.ok, false);
+    assert(performance.now() - started < 2000);
+  },
+});
+
+Deno.test({
+  name: "routing: auto uses the keychain and remembers it; reads never probe",
+  ...opts,
+  fn: async () => {
+    await privateKeyring();
+    const dir = await Deno.makeTempDir();
+    try {
+      let probes = 0;
+      const counting = async (): Promise<KeyringApi> => {
+        const api = await loadNapiKeyring();
+        return {
+          ...api,
+          name: api.name,
+          entry: (service, account) => {
+            if (account === "__authctl_probe__") probes++;
+            return api.entry(service, account);
+          },
+          accounts: api.accounts,
+        };
+      };
+      const make = () =>
+        createStore({
+          configDir: dir,
+          appName: "authctl-remember",
+          mode: "auto",
+          notice: () => {},
+          keyring: counting,
+        });
+      await new FileStore({ configDir: dir }).set(
+        "p",
+        credential("stale-file-copy"),
+      );
+      await make().set("p", credential("kc"));
+      assert(probes > 0);
+      // The stale plaintext copy is gone; the keychain holds the entry.
+      assertEquals(await new FileStore({ configDir: dir }).get("p"), undefined);
+      const before = probes;
+      const reader = make();
+      assertEquals((await reader.get("p"))?.accessToken, "kc");
+      assertEquals((await reader.where("p")).backend, "keychain");
+      assertEquals(probes, before);
+      assertEquals(await reader.delete("p"), true);
+      assertEquals(await reader.get("p"), undefined);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "routing: auto falls back to the file and says so once, naming it",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const broken: KeyringApi = {
+        name: "broken",
+        entry: () => {
+          throw new Error("no Secret Service");
+        },
+        accounts: () => Promise.reject(new Error("no Secret Service")),
+      };
+      const notices: string[] = [];
+      const store = createStore({
+        configDir: dir,
+        appName: "authctl",
+        mode: "auto",
+        notice: (text) => notices.push(text),
+        keyring: () => Promise.resolve(broken),
+      });
+      await store.set("p", credential("f"));
+      assertEquals(notices.length, 1);
+      assertMatch(
+        notices[0],
+        new RegExp(`no Secret Service.*"${dir}/credentials/p\\.json"`),
+      );
+      assertEquals((await store.where("p")).backend, "file");
+      assertEquals((await store.get("p"))?.accessToken, "f");
+      const keychainOnly = createStore({
+        configDir: dir,
+        appName: "authctl",
+        mode: "keychain",
+        notice: () => {},
+        keyring: () => Promise.resolve(broken),
+      });
+      await assertRejects(() => keychainOnly.set("q", credential("k")), {
+        code: "keychain_unavailable",
+        message: /--storage file/,
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "keychain: stop the private keyring",
+  ...opts,
+  fn: async () => {
+    await keyring?.stop();
+  },
+});
