@@ -67,6 +67,13 @@ export async function startDemoProvider(
         "urn:ietf:params:oauth:grant-type:device_code",
       ],
       response_types: ["code"],
+    }, {
+      // A resource server's own client, for the tests' introspection calls.
+      client_id: "introspector",
+      client_secret: "introspector-secret",
+      grant_types: [],
+      response_types: [],
+      redirect_uris: [],
     }],
     jwks: { keys: [jwk] },
     cookies: { keys: [crypto.randomUUID()] },
@@ -91,6 +98,7 @@ export async function startDemoProvider(
       devInteractions: { enabled: true },
       deviceFlow: { enabled: true },
       revocation: { enabled: true },
+      introspection: { enabled: true },
       userinfo: { enabled: true },
     },
     ttl: {
@@ -102,6 +110,25 @@ export async function startDemoProvider(
       Grant: 14 * 86400,
       DeviceCode: 600,
     },
+  });
+  // What the tests count: refresh requests, and grants revoked (which is what
+  // oidc-provider does when a rotated refresh token is used again).
+  const stats = { refreshSuccess: 0, refreshError: 0, grantsRevoked: 0 };
+  const grantType = (ctx: { oidc?: { params?: { grant_type?: unknown } } }) =>
+    ctx.oidc?.params?.grant_type;
+  provider.on("grant.success", (ctx: never) => {
+    if (grantType(ctx) === "refresh_token") stats.refreshSuccess++;
+  });
+  provider.on("grant.error", (ctx: never) => {
+    if (grantType(ctx) === "refresh_token") stats.refreshError++;
+  });
+  provider.on("grant.revoked", () => stats.grantsRevoked++);
+  provider.use(async (ctx: { path: string; body: unknown }, next: () => Promise<void>) => {
+    if (ctx.path === "/__test/stats") {
+      ctx.body = stats;
+      return;
+    }
+    await next();
   });
   server.on("request", provider.callback());
   return {

@@ -42,15 +42,26 @@ export function settingsMismatch(
   return undefined;
 }
 
-/** Whether the access token lives at least `minTtlMs` longer. */
+/**
+ * Whether the access token lives at least `minTtlMs` longer. A lifetime the
+ * provider did not state counts as short — except for a token given with
+ * `login --token-stdin`, which is used until it is rejected.
+ */
 export function isFresh(
   credential: StoredCredential,
   now: number,
   minTtlMs = DEFAULT_MIN_TTL_MS,
 ): boolean {
-  return credential.expiresAt === undefined
-    ? now - credential.obtainedAt < minTtlMs // unknown lifetime: short
-    : credential.expiresAt - now >= minTtlMs;
+  if (credential.unusable) return false;
+  if (credential.expiresAt !== undefined) {
+    return credential.expiresAt - now >= minTtlMs;
+  }
+  return credential.flow === "token" || now - credential.obtainedAt < minTtlMs;
+}
+
+/** Whether a refresh could renew the access token. */
+export function canRefresh(credential: StoredCredential): boolean {
+  return Boolean(credential.refreshToken) && !credential.unusable;
 }
 
 /** The "not logged in" error for a profile, with the fix. */

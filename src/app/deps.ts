@@ -9,11 +9,14 @@ import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Environment } from "../platform/environment.ts";
 import type { Terminal } from "../platform/terminal.ts";
+import type { ProfileLocks } from "../store/lock.ts";
 import type { CredentialStore } from "../store/types.ts";
 
 /** What use cases run against. */
 export interface AppDeps {
   store: CredentialStore;
+  /** Per-profile locks around refreshes. */
+  locks: ProfileLocks;
   clock: Clock;
   terminal: Terminal;
   browser: BrowserOpener;

@@ -6,7 +6,14 @@
  */
 
 import type { Settings } from "../config/settings.ts";
-import { AuthctlError, UsageError } from "../errors.ts";
+import {
+  AuthctlError,
+  NotLoggedInError,
+  ProviderError,
+  UsageError,
+} from "../errors.ts";
+import { isLoopbackHost } from "../platform/env.ts";
+import { anySignal } from "../platform/signal.ts";
 import { parsePorts } from "../flows/callback_server.ts";
 import {
   chooseFlow,
@@ -157,4 +164,142 @@ function toCredential(
     obtainedAt: now,
     flow,
   };
+}
+
+/** Options of {@linkcode loginWithToken}. */
+export interface TokenLoginOptions {
+  /** Check the token here (GET with it as a bearer token) instead of userinfo. */
+  validateUrl?: string;
+  httpTimeoutMs?: number;
+}
+
+/**
+ * Stores a token given by the user (a personal access token, or any bearer
+ * token) after checking it against the provider's userinfo endpoint or
+ * `validateUrl`. A rejected token is exit 4 and nothing is saved.
+ */
+export async function loginWithToken(
+  deps: Pick<AppDeps, "store" | "clock" | "signal">,
+  settings: Settings,
+  token: string,
+  options: TokenLoginOptions = {},
+): Promise<LoginResult> {
+  requireProviderSettings(settings);
+  const value = token.trim();
+  if (!value || /\s/.test(value) || value.length > 16_384) {
+    throw new UsageError(
+      "invalid_token_input",
+      "The token given is empty, contains spaces, or is too long. Give the token alone.",
+    );
+  }
+  let identity: IdentityClaims | undefined;
+  if (options.validateUrl) {
+    await checkAt(
+      options.validateUrl,
+      value,
+      options.httpTimeoutMs,
+      deps.signal,
+    );
+  } else {
+    const provider = await discoverProvider({
+      issuer: settings.issuer,
+      clientId: settings.clientId,
+      signal: deps.signal,
+      httpTimeoutMs: options.httpTimeoutMs,
+    });
+    let info: Record<string, unknown>;
+    try {
+      info = await provider.userinfo(value);
+    } catch (err) {
+      if (err instanceof NotLoggedInError) {
+        throw new NotLoggedInError(
+          "token_rejected",
+          `${err.message} Nothing was saved.`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    const str = (k: string) =>
+      typeof info[k] === "string" ? info[k] as string : undefined;
+    identity = {
+      sub: str("sub") ?? "",
+      name: str("name"),
+      email: str("email"),
+      preferred_username: str("preferred_username"),
+    };
+  }
+  const now = deps.clock.now();
+  const credential: StoredCredential = {
+    version: 1,
+    issuer: settings.issuer,
+    clientId: settings.clientId,
+    scopes: settings.scopes,
+    audience: settings.audience,
+    grantedScope: "",
+    tokenType: "Bearer",
+    accessToken: value,
+    identity,
+    obtainedAt: now,
+    flow: "token",
+  };
+  await deps.store.set(settings.profile, credential);
+  return { loggedIn: true, credential };
+}
+
+/** GETs `url` with the token; 2xx accepts it, 401/403 reject it. */
+async function checkAt(
+  url: string,
+  token: string,
+  timeoutMs = 30_000,
+  signal?: AbortSignal,
+): Promise<void> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new UsageError(
+      "invalid_validate_url",
+      `Invalid --validate-url "${url}".`,
+    );
+  }
+  if (
+    target.protocol !== "https:" &&
+    !(target.protocol === "http:" && isLoopbackHost(target.hostname))
+  ) {
+    throw new UsageError(
+      "insecure_validate_url",
+      `Refusing to send the token to "${url}": use https (http only on loopback addresses).`,
+    );
+  }
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      headers: { authorization: `Bearer ${token}` },
+      redirect: "manual", // never resend the token elsewhere
+      signal: anySignal([
+        AbortSignal.timeout(timeoutMs),
+        ...(signal ? [signal] : []),
+      ]),
+    });
+    await response.body?.cancel();
+  } catch (err) {
+    throw new ProviderError(
+      "unreachable",
+      `Cannot reach "${url}" to check the token: ${(err as Error).message}.`,
+      { cause: err },
+    );
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new NotLoggedInError(
+      "token_rejected",
+      `"${url}" rejected the token (HTTP ${response.status}), so nothing was saved.`,
+    );
+  }
+  if (response.status < 200 || response.status > 299) {
+    throw new ProviderError(
+      "validation_failed",
+      `"${url}" answered HTTP ${response.status}; the token could not be checked and was not saved.`,
+    );
+  }
 }

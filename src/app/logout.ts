@@ -1,24 +1,89 @@
 /**
- * The logout use case: forget the profile's credentials.
+ * The logout use case: end the session at the provider when it can (RFC
+ * 7009 revocation of the refresh and access tokens), then forget the
+ * credentials locally whatever the provider answered.
  *
  * @module
  */
 
-import type { Settings } from "../config/settings.ts";
+import { stripControl } from "../errors.ts";
+import type { StoredCredential } from "../store/types.ts";
 import type { AppDeps } from "./deps.ts";
+
+/** What happened at the provider. */
+export type Revocation =
+  | "revoked" // the provider confirmed (RFC 7009: also for unknown tokens)
+  | "unsupported" // the provider has no revocation endpoint
+  | "failed" // the provider could not be reached or refused
+  | "not-applicable"; // nothing to revoke (no credentials, or a pasted token)
 
 /** What a logout did. */
 export interface LogoutResult {
   profile: string;
   /** Whether anything was stored. */
   removed: boolean;
+  revocation: Revocation;
+  /** Why revocation failed, when it did. */
+  detail?: string;
 }
 
-/** Removes the profile's stored credentials. */
+/** Options of {@linkcode logout}. */
+export interface LogoutOptions {
+  httpTimeoutMs?: number;
+}
+
+/** Logs one profile out. */
 export async function logout(
-  deps: Pick<AppDeps, "store">,
-  settings: Settings,
+  deps: Pick<AppDeps, "store" | "signal">,
+  profile: string,
+  options: LogoutOptions = {},
 ): Promise<LogoutResult> {
-  const removed = await deps.store.delete(settings.profile);
-  return { profile: settings.profile, removed };
+  const credential = await deps.store.get(profile).catch(() => undefined);
+  const revocation = credential
+    ? await revokeAll(deps, credential, options)
+    : { revocation: "not-applicable" as const };
+  const removed = await deps.store.delete(profile);
+  return { profile, removed, ...revocation };
+}
+
+/** Logs out every profile that has credentials. */
+export async function logoutAll(
+  deps: Pick<AppDeps, "store" | "signal">,
+  options: LogoutOptions = {},
+): Promise<LogoutResult[]> {
+  const results: LogoutResult[] = [];
+  for (const profile of await deps.store.list()) {
+    results.push(await logout(deps, profile, options));
+  }
+  return results;
+}
+
+async function revokeAll(
+  deps: Pick<AppDeps, "signal">,
+  credential: StoredCredential,
+  options: LogoutOptions,
+): Promise<{ revocation: Revocation; detail?: string }> {
+  if (credential.flow === "token") return { revocation: "not-applicable" };
+  try {
+    // Loaded only by logout.
+    const { discoverProvider } = await import("../oauth/provider.ts");
+    const provider = await discoverProvider({
+      issuer: credential.issuer,
+      clientId: credential.clientId,
+      signal: deps.signal,
+      httpTimeoutMs: options.httpTimeoutMs,
+    });
+    if (!provider.canRevoke) return { revocation: "unsupported" };
+    // The refresh token first: revoking it ends the grant at most providers.
+    if (credential.refreshToken) {
+      await provider.revoke(credential.refreshToken, "refresh_token");
+    }
+    await provider.revoke(credential.accessToken, "access_token");
+    return { revocation: "revoked" };
+  } catch (err) {
+    return {
+      revocation: "failed",
+      detail: stripControl((err as Error).message),
+    };
+  }
 }

@@ -21,6 +21,7 @@ import type { Clock } from "../platform/clock.ts";
 import type { SystemInfo } from "../platform/env.ts";
 import type { Environment } from "../platform/environment.ts";
 import type { Terminal } from "../platform/terminal.ts";
+import { FileLocks } from "../store/lock.ts";
 import { createStore, STORAGE_MODES } from "../store/mod.ts";
 
 /** The platform the CLI runs on, built by `main.ts` or a test. */
@@ -133,6 +134,10 @@ export async function commandContext(
         mode: settings.storage,
         notice: (text) => cli.terminal.err(`${text}\n`),
       }),
+      locks: new FileLocks({
+        configDir: dir,
+        waitMs: lockWaitMs(cli.system.env.get("AUTHCTL_LOCK_TIMEOUT")),
+      }),
       clock: cli.clock,
       terminal: cli.terminal,
       browser: cli.browser,
@@ -140,6 +145,11 @@ export async function commandContext(
       environment: cli.environment,
     },
   };
+}
+
+/** `AUTHCTL_LOCK_TIMEOUT` (seconds or a duration) in milliseconds. */
+function lockWaitMs(value: string | undefined): number | undefined {
+  return value ? parseDuration(value, "AUTHCTL_LOCK_TIMEOUT") : undefined;
 }
 
 /** Parses "300", "30s", "5m", "1h" or "1m30s" into milliseconds. */

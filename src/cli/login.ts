@@ -5,6 +5,7 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.ts";
 import { FLOW_NAMES } from "../flows/names.ts";
 import {
   type CliDeps,
@@ -42,9 +43,47 @@ export function loginCommand(cli: CliDeps) {
       DEFAULT_TIMEOUT,
     )
     .option("--force", "log in again even when still logged in")
+    .option(
+      "--token-stdin",
+      "store a personal access token (or any bearer token) read from stdin, for CI",
+    )
+    .option(
+      "--with-token <token>",
+      "store this token (it lands in your shell history: prefer --token-stdin)",
+    )
+    .option(
+      "--validate-url <url>",
+      "check a given token with a GET here instead of the userinfo endpoint",
+    )
     .action(async (flags) => {
       const timeoutMs = parseDuration(flags.timeout, "--timeout");
       const { settings, deps } = await commandContext(flags, cli);
+      if (flags.tokenStdin || flags.withToken !== undefined) {
+        if (flags.withToken !== undefined) {
+          cli.terminal.err(
+            "Warning: a token given with --with-token lands in your shell history and is visible to other users in the process list; prefer --token-stdin.\n",
+          );
+        }
+        const token = flags.tokenStdin
+          ? await cli.terminal.readLine(deps.signal)
+          : flags.withToken;
+        if (!token) {
+          throw new UsageError(
+            "no_input",
+            "No token on standard input. Pipe it in: … | login --token-stdin",
+          );
+        }
+        const { loginWithToken } = await import("../app/login.ts");
+        const result = await loginWithToken(deps, settings, token, {
+          validateUrl: flags.validateUrl,
+        });
+        cli.terminal.err(
+          `Stored the token${
+            describeIdentity(result.credential.identity)
+          } for profile "${settings.profile}".\n`,
+        );
+        return;
+      }
       // Loaded only by login: keeps oauth4webapi and jose off `token`'s path.
       const { login } = await import("../app/login.ts");
       const result = await login(deps, settings, {

@@ -53,8 +53,8 @@ export function statusCommand(cli: CliDeps) {
               })`,
           ]);
         }
-        if (report.hasRefreshToken !== undefined) {
-          lines.push(["Refresh token", report.hasRefreshToken ? "yes" : "no"]);
+        if (report.canRefresh !== undefined) {
+          lines.push(["Can refresh", report.canRefresh ? "yes" : "no"]);
         }
         lines.push([
           "Storage",
@@ -66,6 +66,16 @@ export function statusCommand(cli: CliDeps) {
             `${(k + ":").padEnd(width)}${stripControl(v)}\n`
           )
             .join(""),
+        );
+      }
+      if (
+        report.loggedIn && report.expiresIn != null && report.expiresIn >= 0 &&
+        report.expiresIn < 30
+      ) {
+        cli.terminal.err(
+          `Warning: the access token expires in ${report.expiresIn} s${
+            report.canRefresh ? " (it will be refreshed when needed)" : ""
+          }.\n`,
         );
       }
       if (!report.loggedIn) {

@@ -6,6 +6,7 @@
 
 import { Command } from "@commander-js/extra-typings";
 import { getToken } from "../app/token.ts";
+import { UsageError } from "../errors.ts";
 import { type CliDeps, commandContext, withCommonOptions } from "./context.ts";
 
 /** Builds the `token` command. */
@@ -16,9 +17,23 @@ export function tokenCommand(cli: CliDeps) {
     ),
   )
     .option("--json", "print the token with its type, expiry and scope as JSON")
+    .option(
+      "--min-ttl <seconds>",
+      "refresh first when the token expires within this many seconds",
+      "60",
+    )
     .action(async (flags) => {
+      const minTtl = Number(flags.minTtl);
+      if (!Number.isInteger(minTtl) || minTtl < 0) {
+        throw new UsageError(
+          "invalid_min_ttl",
+          `Invalid --min-ttl "${flags.minTtl}". Give whole seconds, e.g. 60.`,
+        );
+      }
       const { settings, deps } = await commandContext(flags, cli);
-      const credential = await getToken(deps, settings);
+      const credential = await getToken(deps, settings, {
+        minTtlMs: minTtl * 1000,
+      });
       if (flags.json) {
         cli.terminal.out(
           JSON.stringify({

@@ -50,6 +50,8 @@ export interface Settings {
   flow: string;
   /** Where new credentials go. */
   storage: StorageMode;
+  /** `AUTHCTL_TOKEN`: a token to use for this process only, or undefined. */
+  envToken?: string;
   /** Where each setting came from. */
   sources: Record<keyof SettingFlags, SettingSource>;
 }
@@ -157,6 +159,7 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     oob: fromProfile.oob ?? false,
     flow: flow.value || "auto",
     storage: (storage.value || "auto") as StorageMode,
+    envToken: env.get("AUTHCTL_TOKEN") || undefined,
     sources: {
       profile: profileHit.source,
       issuer: issuer.source,

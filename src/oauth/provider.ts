@@ -12,6 +12,7 @@ import * as jose from "jose";
 import {
   AuthctlError,
   InterruptedError,
+  NotLoggedInError,
   ProviderError,
   RefusedError,
   stripControl,
@@ -344,22 +345,116 @@ export class Provider {
     }
   }
 
-  /** Calls the userinfo endpoint with an access token. */
+  /**
+   * Refreshes tokens (RFC 6749 §6). The ID token, when one comes back, is
+   * verified like the first one and must name the same subject.
+   * `invalid_grant` becomes a {@linkcode NotLoggedInError}.
+   */
+  async refresh(refreshToken: string, expectedSub?: string): Promise<TokenSet> {
+    let result: oauth.TokenEndpointResponse;
+    try {
+      const response = await oauth.refreshTokenGrantRequest(
+        this.metadata,
+        this.#client,
+        oauth.None(),
+        refreshToken,
+        this.#http(),
+      );
+      result = await oauth.processRefreshTokenResponse(
+        this.metadata,
+        this.#client,
+        response,
+      );
+    } catch (err) {
+      if (
+        err instanceof oauth.ResponseBodyError && err.error === "invalid_grant"
+      ) {
+        throw new NotLoggedInError(
+          "refresh_rejected",
+          `The provider no longer accepts the refresh token (invalid_grant)${
+            err.error_description
+              ? `: ${stripControl(err.error_description)}`
+              : ""
+          }.`,
+          { cause: err },
+        );
+      }
+      throw toAuthctlError(err, "refresh response", this.#options.signal);
+    }
+    const tokens = await this.#tokenSet(result);
+    if (
+      tokens.identity && expectedSub !== undefined &&
+      tokens.identity.sub !== expectedSub
+    ) {
+      throw new ProviderError(
+        "subject_changed",
+        `The ID token from the refresh names another user ("${
+          stripControl(tokens.identity.sub)
+        }", not "${stripControl(expectedSub)}"); it is not used.`,
+      );
+    }
+    return tokens;
+  }
+
+  /** Whether the provider has a revocation endpoint (RFC 7009). */
+  get canRevoke(): boolean {
+    return Boolean(this.metadata.revocation_endpoint);
+  }
+
+  /**
+   * Revokes a token (RFC 7009). A 200 answer is success, also for a token
+   * the provider no longer knows.
+   */
+  async revoke(
+    token: string,
+    hint: "refresh_token" | "access_token",
+  ): Promise<void> {
+    await this.#call("revocation response", async () => {
+      const response = await oauth.revocationRequest(
+        this.metadata,
+        this.#client,
+        oauth.None(),
+        token,
+        { ...this.#http(), additionalParameters: { token_type_hint: hint } },
+      );
+      await oauth.processRevocationResponse(response);
+    });
+  }
+
+  /**
+   * Calls the userinfo endpoint with an access token. A token the endpoint
+   * refuses (401/403, a `WWW-Authenticate` challenge) is a
+   * {@linkcode NotLoggedInError}.
+   */
   async userinfo(accessToken: string): Promise<Record<string, unknown>> {
-    return await this.#call("userinfo response", async () => {
-      const response = await oauth.userInfoRequest(
+    let response: Response;
+    try {
+      response = await oauth.userInfoRequest(
         this.metadata,
         this.#client,
         accessToken,
         this.#http(),
       );
-      return await oauth.processUserInfoResponse(
-        this.metadata,
-        this.#client,
-        oauth.skipSubjectCheck,
-        response,
+    } catch (err) {
+      throw toAuthctlError(err, "userinfo", this.#options.signal);
+    }
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw new NotLoggedInError(
+        "token_rejected",
+        `The provider's userinfo endpoint rejected the token (HTTP ${response.status}).`,
       );
-    });
+    }
+    return await this.#call(
+      "userinfo response",
+      () =>
+        oauth.processUserInfoResponse(
+          this.metadata,
+          this.#client,
+          oauth.skipSubjectCheck,
+          response,
+        ),
+    );
   }
 
   async #tokenSet(result: oauth.TokenEndpointResponse): Promise<TokenSet> {

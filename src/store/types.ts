@@ -37,8 +37,13 @@ export interface StoredCredential {
   identity?: IdentityClaims;
   /** When the tokens were obtained (ms since the epoch). */
   obtainedAt: number;
-  /** Which login flow obtained them. */
+  /** Which login flow obtained them ("token" for a pasted access token). */
   flow: string;
+  /**
+   * Set when the provider rejected the refresh token: the entry is kept for
+   * `status` but hands out nothing until the next login.
+   */
+  unusable?: string;
 }
 
 /** Where a profile's entry is kept, for `status`. */
@@ -77,7 +82,8 @@ export function asStoredCredential(
     v.version !== 1 || !str("issuer") || !str("clientId") ||
     !str("accessToken") || !str("tokenType") || !str("grantedScope") ||
     !str("audience") || !str("flow") || !optStr("refreshToken") ||
-    !optStr("idToken") || typeof v.obtainedAt !== "number" ||
+    !optStr("idToken") || !optStr("unusable") ||
+    typeof v.obtainedAt !== "number" ||
     !(v.expiresAt === undefined || typeof v.expiresAt === "number") ||
     !Array.isArray(v.scopes) || !v.scopes.every((s) => typeof s === "string")
   ) return undefined;

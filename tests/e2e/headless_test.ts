@@ -99,7 +99,7 @@ Deno.test({
           const status = JSON.parse(
             (await runCli(["status", "--json"], env)).stdout,
           );
-          assertEquals(status.hasRefreshToken, true);
+          assertEquals(status.canRefresh, true);
         },
       );
 

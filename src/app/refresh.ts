@@ -1,0 +1,109 @@
+/**
+ * Renewing a credential with its refresh token, safely across processes:
+ * under the profile's lock, read the store again (another process may have
+ * refreshed already), refresh once, and save before anything is handed out.
+ *
+ * @module
+ */
+
+import type { Settings } from "../config/settings.ts";
+import { AuthctlError, StorageError } from "../errors.ts";
+import type { StoredCredential } from "../store/types.ts";
+import {
+  canRefresh,
+  isFresh,
+  loadCredential,
+  notLoggedIn,
+} from "./credential.ts";
+import type { AppDeps } from "./deps.ts";
+
+/**
+ * Returns a credential whose access token lives at least `minTtlMs` longer,
+ * refreshing it when needed. Throws exit-4 errors when that is impossible.
+ */
+export async function freshCredential(
+  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal">,
+  settings: Settings,
+  minTtlMs: number,
+  httpTimeoutMs?: number,
+): Promise<StoredCredential> {
+  const first = await loadCredential(deps.store, settings);
+  if (isFresh(first, deps.clock.now(), minTtlMs)) return first;
+  if (!canRefresh(first)) throw expired(settings, first);
+  const lock = await deps.locks.acquire(settings.profile, deps.signal);
+  try {
+    // Another process may have refreshed while this one waited.
+    const current = await loadCredential(deps.store, settings);
+    if (isFresh(current, deps.clock.now(), minTtlMs)) return current;
+    if (!canRefresh(current)) throw expired(settings, current);
+    // Loaded only when a refresh is due: keeps `token` lean.
+    const { discoverProvider } = await import("../oauth/provider.ts");
+    const provider = await discoverProvider({
+      issuer: current.issuer,
+      clientId: current.clientId,
+      signal: deps.signal,
+      httpTimeoutMs,
+    });
+    let tokens;
+    try {
+      tokens = await provider.refresh(
+        current.refreshToken!,
+        current.identity?.sub,
+      );
+    } catch (err) {
+      if (err instanceof AuthctlError && err.code === "refresh_rejected") {
+        // Never retried: mark the entry so nothing replays the old token.
+        await deps.store.set(settings.profile, {
+          ...current,
+          refreshToken: undefined,
+          unusable: err.message,
+        }).catch(() => {});
+        throw notLoggedIn(
+          settings.profile,
+          `${err.message} Log in again.`,
+          "refresh_rejected",
+        );
+      }
+      throw err;
+    }
+    const now = deps.clock.now();
+    const renewed: StoredCredential = {
+      ...current,
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      expiresAt: tokens.expiresIn === undefined
+        ? undefined
+        : now + tokens.expiresIn * 1000,
+      // No new refresh token: the old one stays valid (RFC 6749 §6).
+      refreshToken: tokens.refreshToken ?? current.refreshToken,
+      idToken: tokens.idToken ?? current.idToken,
+      identity: tokens.identity ?? current.identity,
+      grantedScope: tokens.scope ?? current.grantedScope,
+      obtainedAt: now,
+    };
+    try {
+      await deps.store.set(settings.profile, renewed);
+    } catch (err) {
+      throw new StorageError(
+        "refresh_not_saved",
+        `The tokens were refreshed but could not be saved: ${
+          (err as Error).message
+        } The provider may have retired the stored refresh token, so the next command may need a new login. Fix the storage problem, then run login.`,
+        { cause: err },
+      );
+    }
+    return renewed;
+  } finally {
+    lock.release();
+  }
+}
+
+function expired(settings: Settings, credential: StoredCredential) {
+  return notLoggedIn(
+    settings.profile,
+    credential.unusable
+      ? `The credentials of profile "${settings.profile}" were rejected by the provider (${credential.unusable}).`
+      : `The access token of profile "${settings.profile}" has expired and there is no refresh token.`,
+    credential.unusable ? "credentials_unusable" : "token_expired",
+  );
+}
