@@ -24,6 +24,8 @@ export interface DemoProviderOptions {
   port?: number;
   /** Access token lifetime in seconds. */
   accessTokenTtl?: number;
+  /** Offer no revocation endpoint (a provider without RFC 7009). */
+  noRevocation?: boolean;
 }
 
 /** A running demo provider. */
@@ -97,7 +99,7 @@ export async function startDemoProvider(
     features: {
       devInteractions: { enabled: true },
       deviceFlow: { enabled: true },
-      revocation: { enabled: true },
+      revocation: { enabled: !options.noRevocation },
       introspection: { enabled: true },
       userinfo: { enabled: true },
     },
@@ -123,13 +125,15 @@ export async function startDemoProvider(
     if (grantType(ctx) === "refresh_token") stats.refreshError++;
   });
   provider.on("grant.revoked", () => stats.grantsRevoked++);
-  provider.use(async (ctx: { path: string; body: unknown }, next: () => Promise<void>) => {
-    if (ctx.path === "/__test/stats") {
-      ctx.body = stats;
-      return;
-    }
-    await next();
-  });
+  provider.use(
+    async (ctx: { path: string; body: unknown }, next: () => Promise<void>) => {
+      if (ctx.path === "/__test/stats") {
+        ctx.body = stats;
+        return;
+      }
+      await next();
+    },
+  );
   server.on("request", provider.callback());
   return {
     issuer,
@@ -147,6 +151,7 @@ if (import.meta.main) {
     options: {
       port: { type: "string", default: "0" },
       "access-token-ttl": { type: "string", default: "3600" },
+      "no-revocation": { type: "boolean", default: false },
     },
   });
   // oidc-provider warns about its development defaults; they are the point here.
@@ -155,6 +160,7 @@ if (import.meta.main) {
   const provider = await startDemoProvider({
     port: Number(values.port),
     accessTokenTtl: Number(values["access-token-ttl"]),
+    noRevocation: values["no-revocation"],
   });
   console.log(
     JSON.stringify({ issuer: provider.issuer, clientId: provider.clientId }),

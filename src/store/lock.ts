@@ -48,13 +48,7 @@ export class FileLocks implements ProfileLocks {
 
   async acquire(profile: string, signal?: AbortSignal): Promise<ProfileLock> {
     const name = `${profile}.lock`;
-    if (await this.#dir.read(name) === undefined) {
-      await this.#dir.write(name, "");
-    }
-    const file = await Deno.open(this.#dir.pathOf(name), {
-      read: true,
-      write: true,
-    });
+    const file = await this.#dir.openShared(name);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     const locked = file.lock(true).then(() => true);

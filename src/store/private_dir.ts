@@ -105,6 +105,35 @@ export class PrivateDir {
     }
   }
 
+  /**
+   * Opens (creating it if needed, never replacing it) a file to lock. Every
+   * process must lock the same inode, so this never goes through a
+   * temporary file and rename.
+   */
+  async openShared(name: string): Promise<Deno.FsFile> {
+    await this.#ensure();
+    const path = this.pathOf(name);
+    try {
+      this.#checkFile(path, await Deno.lstat(path));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) {
+        throw ioError("open", path, err);
+      }
+    }
+    try {
+      const file = await Deno.open(path, {
+        read: true,
+        write: true,
+        create: true,
+        mode: 0o600,
+      });
+      if (this.#posix) await Deno.chmod(path, 0o600);
+      return file;
+    } catch (err) {
+      throw ioError("open", path, err);
+    }
+  }
+
   /** Removes a file; true when there was one. */
   async remove(name: string): Promise<boolean> {
     const path = this.pathOf(name);

@@ -32,13 +32,18 @@ const oauthError = (error: string, status = 400): RawAction => ({
  */
 async function run(
   script: (RawAction | "tokens")[],
-  options: { device?: Record<string, unknown>; signal?: AbortSignal } = {},
+  options: {
+    device?: Record<string, unknown>;
+    signal?: AbortSignal;
+    onPoll?: () => void;
+  } = {},
 ) {
   const fake: FakeProvider = await startFakeProvider();
   const clock = new FakeClock();
   const polls: number[] = [];
   const token = startRawServer(async () => {
     polls.push(clock.monotonic());
+    options.onPoll?.();
     const step = script[Math.min(polls.length - 1, script.length - 1)];
     if (step !== "tokens") return step;
     const now = Math.floor(clock.now() / 1000);
@@ -76,6 +81,7 @@ async function run(
     const provider = await discoverProvider({
       issuer: fake.issuer,
       clientId: "client",
+      signal: options.signal,
     });
     const context: LoginContext = {
       provider,
@@ -238,9 +244,18 @@ Deno.test("device: verification_url is accepted; a foreign host is flagged", asy
 
 Deno.test("device: Ctrl-C aborts the request in flight (exit 130)", async () => {
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 200);
-  const started = performance.now();
-  const r = await run([{ kind: "hang" }], { signal: controller.signal });
+  let abortedAt = 0;
+  // Ctrl-C while the first poll is in flight (its answer never comes).
+  const onPoll = () =>
+    setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort();
+    }, 100);
+  const r = await run([{ kind: "hang" }], {
+    signal: controller.signal,
+    onPoll,
+  });
   assertEquals(r.error?.exitCode, 130);
-  assert(performance.now() - started < 5000);
+  assertEquals(r.polls.length, 1);
+  assert(performance.now() - abortedAt < 3000, "ended soon after Ctrl-C");
 });

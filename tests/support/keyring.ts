@@ -78,14 +78,14 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
       stderr: "piped",
     }).output();
     if (probe.code === 0) break;
-    if (i > 100) {
+    if (i > 300) { // 30 s: slow under a loaded machine
       throw new Error(
         `gnome-keyring did not start: ${
           new TextDecoder().decode(probe.stderr)
         }`,
       );
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
   }
   return {
     env,
