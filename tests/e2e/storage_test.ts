@@ -15,7 +15,7 @@ import {
   launchChromium,
 } from "../../scripts/headless_browser.ts";
 import { AUTH_URL, cliEnv, runCli, spawnCli } from "../support/cli.ts";
-import { startPrivateKeyring } from "../support/keyring.ts";
+import { startPrivateBus, startPrivateKeyring } from "../support/keyring.ts";
 import { startProvider } from "../support/provider.ts";
 import type { Browser } from "playwright-core";
 
@@ -162,25 +162,19 @@ Deno.test({
       assert(r.ms < 3500, `probe took ${r.ms} ms`);
     });
     await t.step("a D-Bus session without a Secret Service", async () => {
-      const bus = new Deno.Command("dbus-daemon", {
-        args: ["--session", "--nofork", "--print-address=1"],
-        stdout: "piped",
-        stderr: "null",
-      }).spawn();
-      const reader = bus.stdout.pipeThrough(new TextDecoderStream())
-        .getReader();
-      const { value } = await reader.read();
+      const dir = await Deno.makeTempDir();
+      const bus = await startPrivateBus(dir);
       try {
         const r = await probe({
           ...base,
-          DBUS_SESSION_BUS_ADDRESS: value!.trim(),
+          DBUS_SESSION_BUS_ADDRESS: bus.address,
         });
         assertEquals(r.ok, false);
         assert(r.ms < 3500, `probe took ${r.ms} ms`);
       } finally {
-        bus.kill("SIGTERM");
-        await bus.status;
-        reader.releaseLock();
+        bus.child.kill("SIGTERM");
+        await bus.child.status;
+        await Deno.remove(dir, { recursive: true });
       }
     });
     await t.step("login says where the file is, once", async () => {

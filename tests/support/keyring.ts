@@ -16,28 +16,9 @@ export interface PrivateKeyring {
 /** Starts dbus-daemon and gnome-keyring-daemon; fails when they are missing. */
 export async function startPrivateKeyring(): Promise<PrivateKeyring> {
   const home = await Deno.makeTempDir({ prefix: "authctl-keyring-" });
-  const bus = new Deno.Command("dbus-daemon", {
-    args: [
-      "--session",
-      "--nofork",
-      "--print-address=1",
-      `--address=unix:path=${home}/bus`,
-    ],
-    stdout: "piped",
-    stderr: "null",
-    stdin: "null",
-  }).spawn();
-  const reader = bus.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let address = "";
-  while (!address.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("dbus-daemon exited before printing its address");
-    address += value;
-  }
-  reader.releaseLock();
-  bus.stdout.cancel().catch(() => {});
+  const bus = await startPrivateBus(home);
   const env: Record<string, string> = {
-    DBUS_SESSION_BUS_ADDRESS: address.trim(),
+    DBUS_SESSION_BUS_ADDRESS: bus.address,
     HOME: home,
     XDG_DATA_HOME: `${home}/data`,
     XDG_RUNTIME_DIR: home,
@@ -91,7 +72,7 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
     env,
     secretTool,
     async stop() {
-      for (const child of [keyring, bus]) {
+      for (const child of [keyring, bus.child]) {
         try {
           child.kill("SIGTERM");
         } catch { /* gone */ }
@@ -100,4 +81,56 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
       await Deno.remove(home, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** A running private D-Bus session bus. */
+export interface PrivateBus {
+  address: string;
+  child: Deno.ChildProcess;
+}
+
+/**
+ * A D-Bus session bus of its own, in `dir`, with no service directories:
+ * nothing is auto-started on it, so the only Secret Service there is one a
+ * test starts (an auto-started gnome-keyring could own the name first,
+ * without a login keyring).
+ */
+export async function startPrivateBus(dir: string): Promise<PrivateBus> {
+  await Deno.writeTextFile(
+    `${dir}/bus.conf`,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=${dir}/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  const bus = new Deno.Command("dbus-daemon", {
+    args: [
+      "--config-file",
+      `${dir}/bus.conf`,
+      "--nofork",
+      "--print-address=1",
+    ],
+    stdout: "piped",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+  const reader = bus.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let address = "";
+  while (!address.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("dbus-daemon exited before printing its address");
+    address += value;
+  }
+  reader.releaseLock();
+  bus.stdout.cancel().catch(() => {});
+  return { address: address.trim(), child: bus };
 }
