@@ -17,11 +17,19 @@ import { systemBrowser } from "./src/platform/browser.ts";
 import { systemClock } from "./src/platform/clock.ts";
 import { denoEnv, type SystemInfo } from "./src/platform/env.ts";
 import { detectEnvironment } from "./src/platform/environment.ts";
+import { keepLoopbackOffProxies } from "./src/platform/proxy.ts";
+import { redact } from "./src/oauth/redact.ts";
 import { denoTerminal } from "./src/platform/terminal.ts";
 
 const terminal = denoTerminal();
 const system: SystemInfo = { os: Deno.build.os, env: denoEnv };
 const interrupt = new AbortController();
+keepLoopbackOffProxies(Deno.env);
+// Nothing may escape with a stack trace that could carry a secret.
+globalThis.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  Deno.exit(report(event.reason));
+});
 
 let interrupts = 0;
 const onInterrupt = () => {
@@ -52,14 +60,14 @@ function report(err: unknown): number {
   if (err instanceof AuthctlError) {
     // Commander has already printed its own usage errors.
     if (!err.code.startsWith("commander.")) {
-      terminal.err(`${buildInfo.name}: ${stripControl(err.message)}\n`);
+      terminal.err(`${buildInfo.name}: ${redact(stripControl(err.message))}\n`);
     }
     return err.exitCode;
   }
   // Never print a stack or a raw object: it might carry a secret.
   const message = err instanceof Error ? err.message : String(err);
   terminal.err(
-    `${buildInfo.name}: unexpected error: ${stripControl(message)}\n`,
+    `${buildInfo.name}: unexpected error: ${redact(stripControl(message))}\n`,
   );
   return ExitCode.failure;
 }

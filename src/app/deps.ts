@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { NetworkOptions } from "../oauth/http.ts";
 import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Environment } from "../platform/environment.ts";
@@ -22,6 +23,8 @@ export interface AppDeps {
   browser: BrowserOpener;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** Timeouts, CA bundle and debug trace for every request. */
+  network: NetworkOptions;
   /** Where the CLI runs (detected on demand: only login needs it). */
   environment: () => Environment;
 }

@@ -13,7 +13,7 @@ import {
   UsageError,
 } from "../errors.ts";
 import { isLoopbackHost } from "../platform/env.ts";
-import { anySignal } from "../platform/signal.ts";
+import { Http } from "../oauth/http.ts";
 import { parsePorts } from "../flows/callback_server.ts";
 import {
   chooseFlow,
@@ -40,8 +40,6 @@ export interface LoginOptions {
   timeoutMs: number;
   /** Log in again even when a fresh credential is stored. */
   force?: boolean;
-  /** Timeout of one HTTP request, in milliseconds. */
-  httpTimeoutMs?: number;
 }
 
 /** What a login achieved. */
@@ -81,7 +79,7 @@ export async function login(
     issuer: settings.issuer,
     clientId: settings.clientId,
     signal: deps.signal,
-    httpTimeoutMs: options.httpTimeoutMs,
+    network: deps.network,
   });
   const context: LoginContext = {
     provider,
@@ -170,7 +168,6 @@ function toCredential(
 export interface TokenLoginOptions {
   /** Check the token here (GET with it as a bearer token) instead of userinfo. */
   validateUrl?: string;
-  httpTimeoutMs?: number;
 }
 
 /**
@@ -179,7 +176,7 @@ export interface TokenLoginOptions {
  * `validateUrl`. A rejected token is exit 4 and nothing is saved.
  */
 export async function loginWithToken(
-  deps: Pick<AppDeps, "store" | "clock" | "signal">,
+  deps: Pick<AppDeps, "store" | "clock" | "signal" | "network">,
   settings: Settings,
   token: string,
   options: TokenLoginOptions = {},
@@ -194,18 +191,13 @@ export async function loginWithToken(
   }
   let identity: IdentityClaims | undefined;
   if (options.validateUrl) {
-    await checkAt(
-      options.validateUrl,
-      value,
-      options.httpTimeoutMs,
-      deps.signal,
-    );
+    await checkAt(options.validateUrl, value, deps);
   } else {
     const provider = await discoverProvider({
       issuer: settings.issuer,
       clientId: settings.clientId,
       signal: deps.signal,
-      httpTimeoutMs: options.httpTimeoutMs,
+      network: deps.network,
     });
     let info: Record<string, unknown>;
     try {
@@ -251,8 +243,7 @@ export async function loginWithToken(
 async function checkAt(
   url: string,
   token: string,
-  timeoutMs = 30_000,
-  signal?: AbortSignal,
+  deps: Pick<AppDeps, "signal" | "network">,
 ): Promise<void> {
   let target: URL;
   try {
@@ -274,16 +265,12 @@ async function checkAt(
   }
   let response: Response;
   try {
-    response = await fetch(target, {
+    // Through the same client: timeout, no redirects, size cap, redaction.
+    response = await new Http(deps.network, deps.signal).fetch(target.href, {
       headers: { authorization: `Bearer ${token}` },
-      redirect: "manual", // never resend the token elsewhere
-      signal: anySignal([
-        AbortSignal.timeout(timeoutMs),
-        ...(signal ? [signal] : []),
-      ]),
     });
-    await response.body?.cancel();
   } catch (err) {
+    if (err instanceof AuthctlError) throw err;
     throw new ProviderError(
       "unreachable",
       `Cannot reach "${url}" to check the token: ${(err as Error).message}.`,

@@ -27,20 +27,14 @@ export interface LogoutResult {
   detail?: string;
 }
 
-/** Options of {@linkcode logout}. */
-export interface LogoutOptions {
-  httpTimeoutMs?: number;
-}
-
 /** Logs one profile out. */
 export async function logout(
-  deps: Pick<AppDeps, "store" | "signal">,
+  deps: Pick<AppDeps, "store" | "signal" | "network">,
   profile: string,
-  options: LogoutOptions = {},
 ): Promise<LogoutResult> {
   const credential = await deps.store.get(profile).catch(() => undefined);
   const revocation = credential
-    ? await revokeAll(deps, credential, options)
+    ? await revokeAll(deps, credential)
     : { revocation: "not-applicable" as const };
   const removed = await deps.store.delete(profile);
   return { profile, removed, ...revocation };
@@ -48,20 +42,18 @@ export async function logout(
 
 /** Logs out every profile that has credentials. */
 export async function logoutAll(
-  deps: Pick<AppDeps, "store" | "signal">,
-  options: LogoutOptions = {},
+  deps: Pick<AppDeps, "store" | "signal" | "network">,
 ): Promise<LogoutResult[]> {
   const results: LogoutResult[] = [];
   for (const profile of await deps.store.list()) {
-    results.push(await logout(deps, profile, options));
+    results.push(await logout(deps, profile));
   }
   return results;
 }
 
 async function revokeAll(
-  deps: Pick<AppDeps, "signal">,
+  deps: Pick<AppDeps, "signal" | "network">,
   credential: StoredCredential,
-  options: LogoutOptions,
 ): Promise<{ revocation: Revocation; detail?: string }> {
   if (credential.flow === "token") return { revocation: "not-applicable" };
   try {
@@ -71,7 +63,7 @@ async function revokeAll(
       issuer: credential.issuer,
       clientId: credential.clientId,
       signal: deps.signal,
-      httpTimeoutMs: options.httpTimeoutMs,
+      network: deps.network,
     });
     if (!provider.canRevoke) return { revocation: "unsupported" };
     // The refresh token first: revoking it ends the grant at most providers.

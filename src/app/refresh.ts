@@ -22,10 +22,9 @@ import type { AppDeps } from "./deps.ts";
  * refreshing it when needed. Throws exit-4 errors when that is impossible.
  */
 export async function freshCredential(
-  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal">,
+  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
   settings: Settings,
   minTtlMs: number,
-  httpTimeoutMs?: number,
 ): Promise<StoredCredential> {
   const first = await loadCredential(deps.store, settings);
   if (isFresh(first, deps.clock.now(), minTtlMs)) return first;
@@ -42,7 +41,7 @@ export async function freshCredential(
       issuer: current.issuer,
       clientId: current.clientId,
       signal: deps.signal,
-      httpTimeoutMs,
+      network: deps.network,
     });
     let tokens;
     try {

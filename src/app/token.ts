@@ -16,8 +16,6 @@ import { freshCredential } from "./refresh.ts";
 export interface TokenOptions {
   /** Minimum remaining lifetime, in milliseconds. */
   minTtlMs?: number;
-  /** Timeout of one HTTP request, in milliseconds. */
-  httpTimeoutMs?: number;
 }
 
 /**
@@ -25,7 +23,7 @@ export interface TokenOptions {
  * set, with nothing written) or throws exit-4 errors.
  */
 export async function getToken(
-  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal">,
+  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
   settings: Settings,
   options: TokenOptions = {},
 ): Promise<StoredCredential> {
@@ -36,7 +34,6 @@ export async function getToken(
     deps,
     settings,
     options.minTtlMs ?? DEFAULT_MIN_TTL_MS,
-    options.httpTimeoutMs,
   );
 }
 

@@ -21,6 +21,7 @@ import type { Clock } from "../platform/clock.ts";
 import type { SystemInfo } from "../platform/env.ts";
 import type { Environment } from "../platform/environment.ts";
 import type { Terminal } from "../platform/terminal.ts";
+import { DEFAULT_HTTP_TIMEOUT_MS, type NetworkOptions } from "../oauth/http.ts";
 import { FileLocks } from "../store/lock.ts";
 import { createStore, STORAGE_MODES } from "../store/mod.ts";
 
@@ -45,6 +46,9 @@ export interface CommonFlags {
   scope?: string[];
   audience?: string;
   storage?: string;
+  httpTimeout?: string;
+  caFile?: string;
+  debug?: boolean;
 }
 
 /** Adds the setting flags every command takes. */
@@ -69,6 +73,18 @@ export function withCommonOptions<
       ],
     )
     .option("--audience <aud>", "audience to request (env AUTHCTL_AUDIENCE)")
+    .option(
+      "--http-timeout <duration>",
+      "timeout of each request to the provider (default 30s; env AUTHCTL_HTTP_TIMEOUT)",
+    )
+    .option(
+      "--ca-file <path>",
+      "PEM file of extra root certificates, for corporate TLS (env AUTHCTL_CA_FILE)",
+    )
+    .option(
+      "--debug",
+      "trace every HTTP exchange on stderr, secrets redacted (env AUTHCTL_DEBUG=1)",
+    )
     .addOption(
       new Option(
         "--storage <where>",
@@ -143,7 +159,24 @@ export async function commandContext(
       browser: cli.browser,
       signal: cli.signal,
       environment: cli.environment,
+      network: networkOptions(flags, cli),
     },
+  };
+}
+
+/** Timeouts, CA bundle and debug trace: flag, then environment. */
+function networkOptions(flags: CommonFlags, cli: CliDeps): NetworkOptions {
+  const env = cli.system.env;
+  const timeout = flags.httpTimeout ?? env.get("AUTHCTL_HTTP_TIMEOUT");
+  const debugEnv = env.get("AUTHCTL_DEBUG");
+  const debug = flags.debug || (debugEnv !== undefined && debugEnv !== "" &&
+    debugEnv !== "0" && debugEnv.toLowerCase() !== "false");
+  return {
+    timeoutMs: timeout
+      ? parseDuration(timeout, "--http-timeout")
+      : DEFAULT_HTTP_TIMEOUT_MS,
+    caFile: flags.caFile ?? (env.get("AUTHCTL_CA_FILE") || undefined),
+    debug: debug ? (line) => cli.terminal.err(`[debug] ${line}\n`) : undefined,
   };
 }
 

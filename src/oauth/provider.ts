@@ -6,7 +6,6 @@
  * @module
  */
 
-import { anySignal } from "../platform/signal.ts";
 import * as oauth from "oauth4webapi";
 import * as jose from "jose";
 import {
@@ -21,9 +20,12 @@ import {
 } from "../errors.ts";
 import { isLoopbackHost } from "../platform/env.ts";
 import type { IdentityClaims } from "../store/types.ts";
+import { DEFAULT_HTTP_TIMEOUT_MS, Http, type NetworkOptions } from "./http.ts";
 
-/** Default timeout of one HTTP request. */
-export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+export { DEFAULT_HTTP_TIMEOUT_MS } from "./http.ts";
+
+/** ID tokens older than this (by `iat`) are refused. */
+const MAX_ID_TOKEN_AGE_S = 3600;
 
 /** Clock tolerance for ID token and JWT time checks, in seconds. */
 export const CLOCK_TOLERANCE_S = 60;
@@ -51,8 +53,8 @@ export interface ProviderOptions {
   clientId: string;
   /** Cancels every request (Ctrl-C). */
   signal?: AbortSignal;
-  /** Timeout of one request in milliseconds. */
-  httpTimeoutMs?: number;
+  /** Timeouts, CA bundle, debug trace. */
+  network?: NetworkOptions;
 }
 
 /** Tokens from a successful grant, with the validated ID token's claims. */
@@ -108,13 +110,16 @@ export class Provider {
   readonly #options: ProviderOptions;
   readonly #insecure: boolean;
   readonly #isOidc: boolean;
+  readonly #httpClient: Http;
   #jwks?: ReturnType<typeof jose.createRemoteJWKSet>;
 
   constructor(
     metadata: oauth.AuthorizationServer,
     options: ProviderOptions,
     isOidc: boolean,
+    http: Http,
   ) {
+    this.#httpClient = http;
     this.issuer = metadata.issuer;
     this.metadata = metadata;
     this.#options = options;
@@ -203,7 +208,9 @@ export class Provider {
         response,
         { expectedNonce, requireIdToken: this.#isOidc },
       );
-      return await this.#tokenSet(result);
+      return await this.#withUserinfo(
+        await this.#tokenSet(result, expectedNonce),
+      );
     });
   }
 
@@ -319,7 +326,11 @@ export class Provider {
         this.#client,
         response,
       );
-      return { status: "tokens", tokens: await this.#tokenSet(result) };
+      // No nonce is sent in the device flow: one in the ID token is refused.
+      return {
+        status: "tokens",
+        tokens: await this.#withUserinfo(await this.#tokenSet(result, null)),
+      };
     } catch (err) {
       if (err instanceof oauth.ResponseBodyError) {
         switch (err.error) {
@@ -341,7 +352,8 @@ export class Provider {
             );
         }
       }
-      throw toAuthctlError(err, "token response", this.#options.signal);
+      throw this.#skewError(err) ??
+        toAuthctlError(err, "token response", this.#options.signal);
     }
   }
 
@@ -379,9 +391,10 @@ export class Provider {
           { cause: err },
         );
       }
-      throw toAuthctlError(err, "refresh response", this.#options.signal);
+      throw this.#skewError(err) ??
+        toAuthctlError(err, "refresh response", this.#options.signal);
     }
-    const tokens = await this.#tokenSet(result);
+    const tokens = await this.#tokenSet(result, "any");
     if (
       tokens.identity && expectedSub !== undefined &&
       tokens.identity.sub !== expectedSub
@@ -457,7 +470,15 @@ export class Provider {
     );
   }
 
-  async #tokenSet(result: oauth.TokenEndpointResponse): Promise<TokenSet> {
+  /**
+   * The tokens of a response, with the ID token verified. `nonce`: the one
+   * sent, null when none was sent (then none may come back), "any" for a
+   * refresh.
+   */
+  async #tokenSet(
+    result: oauth.TokenEndpointResponse,
+    nonce: string | null | "any",
+  ): Promise<TokenSet> {
     const set: TokenSet = {
       accessToken: result.access_token,
       tokenType: result.token_type,
@@ -467,13 +488,16 @@ export class Provider {
       scope: result.scope,
     };
     if (result.id_token) {
-      set.identity = await this.#verifyIdToken(result.id_token);
+      set.identity = await this.#verifyIdToken(result.id_token, nonce);
     }
     return set;
   }
 
   /** Verifies the ID token's signature against the provider's JWKS. */
-  async #verifyIdToken(idToken: string): Promise<IdentityClaims> {
+  async #verifyIdToken(
+    idToken: string,
+    nonce: string | null | "any",
+  ): Promise<IdentityClaims> {
     const jwksUri = this.metadata.jwks_uri;
     if (!jwksUri) {
       throw new ProviderError(
@@ -482,7 +506,11 @@ export class Provider {
       );
     }
     this.#jwks ??= jose.createRemoteJWKSet(new URL(jwksUri), {
-      timeoutDuration: this.#options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+      timeoutDuration: this.#options.network?.timeoutMs ??
+        DEFAULT_HTTP_TIMEOUT_MS,
+      // An unknown `kid` (a rotated key) fetches the set again once.
+      cooldownDuration: 0,
+      [jose.customFetch]: this.#httpClient.fetch,
     });
     const advertised = this.metadata.id_token_signing_alg_values_supported;
     const algorithms = advertised
@@ -494,7 +522,22 @@ export class Provider {
         audience: this.#options.clientId,
         algorithms,
         clockTolerance: CLOCK_TOLERANCE_S,
+        maxTokenAge: MAX_ID_TOKEN_AGE_S,
+        requiredClaims: ["sub", "iat", "exp"],
       });
+      // Several audiences: the authorized party must be this client.
+      if (
+        Array.isArray(payload.aud) && payload.aud.length > 1 &&
+        payload.azp !== this.#options.clientId
+      ) {
+        throw new Error(`"azp" is not the client ID (several audiences)`);
+      }
+      if (nonce === null && payload.nonce !== undefined) {
+        throw new Error(`unexpected "nonce": none was sent`);
+      }
+      if (nonce !== null && nonce !== "any" && payload.nonce !== nonce) {
+        throw new Error(`"nonce" does not match the one sent`);
+      }
       const pick = (k: string) =>
         typeof payload[k] === "string" ? payload[k] as string : undefined;
       return {
@@ -504,7 +547,7 @@ export class Provider {
         preferred_username: pick("preferred_username"),
       };
     } catch (err) {
-      throw new ProviderError(
+      throw this.#skewError(err) ?? new ProviderError(
         "invalid_id_token",
         `The ID token from "${this.issuer}" failed verification: ${
           stripControl((err as Error).message)
@@ -514,15 +557,93 @@ export class Provider {
     }
   }
 
+  /**
+   * When a time check failed and the provider's clock (from its Date
+   * header) differs from ours beyond the tolerance, says so plainly.
+   */
+  #skewError(err: unknown): ProviderError | undefined {
+    const timeCheck = err instanceof jose.errors.JWTExpired ||
+      (err instanceof jose.errors.JWTClaimValidationFailed &&
+        ["iat", "nbf", "exp"].includes(err.claim)) ||
+      (err instanceof oauth.OperationProcessingError &&
+        err.code === oauth.JWT_TIMESTAMP_CHECK);
+    const skew = this.#httpClient.skewMs;
+    if (!timeCheck || skew === undefined) return undefined;
+    if (Math.abs(skew) <= CLOCK_TOLERANCE_S * 1000) return undefined;
+    const seconds = Math.round(Math.abs(skew) / 1000);
+    return new ProviderError(
+      "clock_skew",
+      `This computer's clock is ${seconds} s ${
+        skew > 0 ? "behind" : "ahead of"
+      } the provider's (more than the ${CLOCK_TOLERANCE_S} s tolerated), so its tokens look ${
+        skew > 0 ? "not yet valid" : "expired"
+      }. Set the system clock right (enable NTP) and try again.`,
+      { cause: err },
+    );
+  }
+
+  /**
+   * Adds name and email from the userinfo endpoint. Its `sub` must be the ID
+   * token's; other failures leave the identity as the ID token gave it.
+   */
+  async #withUserinfo(tokens: TokenSet): Promise<TokenSet> {
+    if (!this.metadata.userinfo_endpoint || !tokens.identity?.sub) {
+      return tokens;
+    }
+    let info: oauth.UserInfoResponse;
+    try {
+      const response = await oauth.userInfoRequest(
+        this.metadata,
+        this.#client,
+        tokens.accessToken,
+        this.#http(),
+      );
+      info = await oauth.processUserInfoResponse(
+        this.metadata,
+        this.#client,
+        tokens.identity.sub,
+        response,
+      );
+    } catch (err) {
+      if (
+        err instanceof oauth.OperationProcessingError &&
+        err.code === oauth.JSON_ATTRIBUTE_COMPARISON
+      ) {
+        throw new ProviderError(
+          "userinfo_subject_mismatch",
+          `The provider's userinfo endpoint names another user than the ID token; the login is refused.`,
+          { cause: err },
+        );
+      }
+      if (this.#options.signal?.aborted) {
+        throw toAuthctlError(err, "userinfo", this.#options.signal);
+      }
+      return tokens;
+    }
+    const pick = (k: string) =>
+      typeof info[k] === "string" ? info[k] as string : undefined;
+    return {
+      ...tokens,
+      identity: {
+        sub: tokens.identity.sub,
+        name: tokens.identity.name ?? pick("name"),
+        email: tokens.identity.email ?? pick("email"),
+        preferred_username: tokens.identity.preferred_username ??
+          pick("preferred_username"),
+      },
+    };
+  }
+
   #http(): RequestOptions {
-    return httpOptions(this.#options, this.#insecure);
+    return httpOptions(this.#httpClient, this.#insecure);
   }
 
   async #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      throw toAuthctlError(err, what, this.#options.signal);
+      throw this.#skewError(err) ??
+        toAuthctlError(err, what, this.#options.signal);
     }
   }
 }
@@ -542,12 +663,16 @@ export async function discoverProvider(
       `Refusing the plain-http issuer "${options.issuer}": only loopback addresses may use http.`,
     );
   }
+  const http = new Http(
+    options.network ?? { timeoutMs: DEFAULT_HTTP_TIMEOUT_MS },
+    options.signal,
+  );
   let lastStatus = 0;
   for (const algorithm of ["oidc", "oauth2"] as const) {
     let response: Response;
     try {
       response = await oauth.discoveryRequest(issuerUrl, {
-        ...httpOptions(options, insecure),
+        ...httpOptions(http, insecure),
         algorithm,
       });
     } catch (err) {
@@ -577,7 +702,7 @@ export async function discoverProvider(
       throw issuerMismatch(options.issuer, metadata.issuer);
     }
     checkPkceSupport(metadata);
-    return new Provider(metadata, options, algorithm === "oidc");
+    return new Provider(metadata, options, algorithm === "oidc", http);
   }
   throw new ProviderError(
     "discovery_failed",
@@ -614,21 +739,13 @@ function checkPkceSupport(metadata: oauth.AuthorizationServer): void {
 
 /** The request options authctl passes to every oauth4webapi call. */
 interface RequestOptions {
-  signal: () => AbortSignal;
+  [oauth.customFetch]: Http["fetch"];
   [oauth.allowInsecureRequests]: boolean;
 }
 
-function httpOptions(
-  options: ProviderOptions,
-  insecure: boolean,
-): RequestOptions {
-  const timeout = options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+function httpOptions(http: Http, insecure: boolean): RequestOptions {
   return {
-    signal: () => {
-      const signals = [AbortSignal.timeout(timeout)];
-      if (options.signal) signals.push(options.signal);
-      return anySignal(signals);
-    },
+    [oauth.customFetch]: http.fetch,
     [oauth.allowInsecureRequests]: insecure,
   };
 }

@@ -1,0 +1,180 @@
+/**
+ * Every HTTP request authctl makes goes through here: a timeout, no
+ * redirects followed (they would resend a code, a verifier or a token to
+ * another place), a cap on the response size, an optional CA bundle,
+ * loopback never sent through a proxy, the server's clock noted (to explain
+ * a clock skew), and a `--debug` trace with every secret redacted.
+ *
+ * @module
+ */
+
+import { InterruptedError, ProviderError, stripControl } from "../errors.ts";
+import { anySignal } from "../platform/signal.ts";
+import { redact } from "./redact.ts";
+
+/** Network settings of a run. */
+export interface NetworkOptions {
+  /** Timeout of one request, in milliseconds. */
+  timeoutMs: number;
+  /** A PEM bundle of extra root certificates (corporate TLS). */
+  caFile?: string;
+  /** Receives the `--debug` trace (already redacted). */
+  debug?: (line: string) => void;
+  /** Largest response body accepted, in bytes. */
+  maxBodyBytes?: number;
+}
+
+/** Default timeout of one request. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+
+/** Default response size cap: far above any real metadata or token response. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** The fetch signature oauth4webapi and jose call. */
+export type FetchFunction = (
+  url: string,
+  init: {
+    method?: string;
+    headers?: HeadersInit;
+    body?: BodyInit | null;
+    signal?: AbortSignal;
+    redirect?: RequestRedirect;
+  },
+) => Promise<Response>;
+
+/** The HTTP client of one run. */
+export class Http {
+  readonly #options: NetworkOptions;
+  readonly #signal?: AbortSignal;
+  #client?: Deno.HttpClient;
+  #clientReady?: Promise<void>;
+  /** Server clock minus ours, in milliseconds, from the last `Date` header. */
+  skewMs?: number;
+
+  constructor(options: NetworkOptions, signal?: AbortSignal) {
+    this.#options = options;
+    this.#signal = signal;
+  }
+
+  /** A fetch for oauth4webapi's and jose's `customFetch`. */
+  readonly fetch: FetchFunction = async (url, init) => {
+    await this.#prepare();
+    const method = init.method ?? "GET";
+    const debug = this.#options.debug;
+    debug?.(`> ${method} ${redact(url)}`);
+    if (debug && init.headers) {
+      for (const [k, v] of new Headers(init.headers)) {
+        debug(
+          `> ${k}: ${
+            k === "authorization" || k === "dpop" ? redactAuthorization(v) : v
+          }`,
+        );
+      }
+    }
+    if (debug && typeof init.body === "string") debug(`> ${redact(init.body)}`);
+    if (debug && init.body instanceof URLSearchParams) {
+      debug(`> ${redact(init.body.toString())}`);
+    }
+    const signals = [AbortSignal.timeout(this.#options.timeoutMs)];
+    if (init.signal) signals.push(init.signal);
+    if (this.#signal) signals.push(this.#signal);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: init.headers,
+        body: init.body,
+        redirect: "manual",
+        signal: anySignal(signals),
+        client: this.#client,
+      } as RequestInit);
+    } catch (err) {
+      if (this.#signal?.aborted) {
+        throw new InterruptedError(undefined, { cause: err });
+      }
+      throw err;
+    }
+    const date = response.headers.get("date");
+    if (date && !Number.isNaN(Date.parse(date))) {
+      this.skewMs = Date.parse(date) - Date.now();
+    }
+    debug?.(`< ${response.status} ${redact(url)}`);
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      const location = response.headers.get("location");
+      throw new ProviderError(
+        "redirect_refused",
+        `The provider answered ${method} "${
+          redact(url)
+        }" with a redirect (HTTP ${response.status}${
+          location ? ` to "${stripControl(redact(location))}"` : ""
+        }). authctl never follows redirects from the provider's endpoints: that would resend codes or tokens elsewhere. Check the issuer URL.`,
+      );
+    }
+    const body = await this.#readCapped(response, url);
+    if (debug && body.length) {
+      debug(`< ${redact(new TextDecoder().decode(body)).slice(0, 4000)}`);
+    }
+    const nullBody = [101, 204, 205, 304].includes(response.status);
+    return new Response(nullBody ? null : body as Uint8Array<ArrayBuffer>, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+
+  async #prepare(): Promise<void> {
+    if (!this.#options.caFile) return;
+    this.#clientReady ??= (async () => {
+      let pem: string;
+      try {
+        pem = await Deno.readTextFile(this.#options.caFile!);
+      } catch (err) {
+        throw new ProviderError(
+          "ca_file_unreadable",
+          `Cannot read the CA bundle "${this.#options.caFile}": ${
+            (err as Error).message
+          }.`,
+          { cause: err },
+        );
+      }
+      this.#client = Deno.createHttpClient({ caCerts: [pem] });
+    })();
+    await this.#clientReady;
+  }
+
+  async #readCapped(
+    response: Response,
+    url: string,
+  ): Promise<Uint8Array<ArrayBuffer>> {
+    const max = this.#options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (!response.body) return new Uint8Array();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += chunk.length;
+      if (size > max) {
+        await response.body.cancel().catch(() => {});
+        throw new ProviderError(
+          "response_too_large",
+          `The answer from "${
+            redact(url)
+          }" is larger than ${max} bytes; it is not read.`,
+        );
+      }
+      chunks.push(chunk);
+    }
+    const out = new Uint8Array(size);
+    let offset = 0;
+    for (const c of chunks) {
+      out.set(c, offset);
+      offset += c.length;
+    }
+    return out;
+  }
+}
+
+function redactAuthorization(value: string): string {
+  const [scheme] = value.split(" ");
+  return `${scheme} [redacted]`;
+}
