@@ -173,6 +173,23 @@ export class Provider {
     params: URLSearchParams,
     expectedState: string,
   ): URLSearchParams {
+    // The code flow never carries tokens in the redirect (RFC 9700 §2.1.2).
+    for (const name of ["access_token", "id_token", "token", "refresh_token"]) {
+      if (params.has(name)) {
+        throw new ProviderError(
+          "tokens_in_callback",
+          `The authorization response carries "${name}"; tokens never come through the browser, so it is refused.`,
+        );
+      }
+    }
+    for (const name of ["code", "state", "iss", "error"]) {
+      if (params.getAll(name).length > 1) {
+        throw new ProviderError(
+          "duplicate_parameter",
+          `The authorization response repeats the "${name}" parameter; it is refused.`,
+        );
+      }
+    }
     try {
       return oauth.validateAuthResponse(
         this.metadata,
@@ -517,14 +534,19 @@ export class Provider {
       ? advertised.filter((alg) => ASYMMETRIC_ALGS.includes(alg))
       : ["RS256"];
     try {
-      const { payload } = await jose.jwtVerify(idToken, this.#jwks, {
+      const verifyOptions: jose.JWTVerifyOptions = {
         issuer: this.issuer,
         audience: this.#options.clientId,
         algorithms,
         clockTolerance: CLOCK_TOLERANCE_S,
         maxTokenAge: MAX_ID_TOKEN_AGE_S,
         requiredClaims: ["sub", "iat", "exp"],
-      });
+      };
+      const { payload } = await verifyWithCandidates(
+        idToken,
+        this.#jwks,
+        verifyOptions,
+      );
       // Several audiences: the authorized party must be this client.
       if (
         Array.isArray(payload.aud) && payload.aud.length > 1 &&
@@ -645,6 +667,36 @@ export class Provider {
       throw this.#skewError(err) ??
         toAuthctlError(err, what, this.#options.signal);
     }
+  }
+}
+
+/**
+ * Verifies a JWT against a key set; when no `kid` singles out one key and
+ * several match, each is tried in turn (OpenID Connect Core §10.1).
+ */
+async function verifyWithCandidates(
+  jwt: string,
+  keys: ReturnType<typeof jose.createRemoteJWKSet>,
+  options: jose.JWTVerifyOptions,
+): Promise<jose.JWTVerifyResult> {
+  try {
+    return await jose.jwtVerify(jwt, keys, options);
+  } catch (err) {
+    if (!(err instanceof jose.errors.JWKSMultipleMatchingKeys)) throw err;
+    let last: unknown = err;
+    for await (const key of err) {
+      try {
+        return await jose.jwtVerify(jwt, key, options);
+      } catch (candidateErr) {
+        last = candidateErr;
+        if (
+          !(candidateErr instanceof jose.errors.JWSSignatureVerificationFailed)
+        ) {
+          throw candidateErr; // a valid signature with bad claims: no retry
+        }
+      }
+    }
+    throw last;
   }
 }
 
