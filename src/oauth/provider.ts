@@ -852,11 +852,19 @@ export function toAuthctlError(
     );
   }
   if (err instanceof TypeError) {
+    const cause = err.cause instanceof Error ? err.cause.message : "";
+    const tls = /certificate|UnknownIssuer|tls|ssl/i.test(cause);
     return new ProviderError(
       "unreachable",
       `Cannot reach the provider${
         target ? ` "${target}"` : ""
-      } for the ${what}: ${stripControl(err.message)}.`,
+      } for the ${what}: ${stripControl(err.message)}${
+        cause ? ` (${stripControl(cause)})` : ""
+      }.${
+        tls
+          ? " If your network uses its own certificate authority, give its certificate with --ca-file or AUTHCTL_CA_FILE."
+          : ""
+      }`,
       { cause: err },
     );
   }

@@ -69,6 +69,9 @@ Deno.test({
               path: `/callback?code=x&state=${state}`,
               host: `localhost:${port}`,
             }, 400],
+            ["an error without state", {
+              path: "/callback?error=access_denied",
+            }, 400],
           ];
           for (const [what, request, status] of cases) {
             const res = await rawRequest(port, request);
@@ -82,6 +85,21 @@ Deno.test({
               );
             }
           }
+          // Oversized (> 8 KiB): refused, the wait goes on.
+          const huge = await rawRequest(port, {
+            path: `/callback?state=${state}&code=${"a".repeat(9000)}`,
+          }).catch(() => ({ status: 0 }));
+          assert(
+            huge.status === 0 || (huge.status >= 400 && huge.status < 500),
+            `oversized request answered ${huge.status}`,
+          );
+          // A slow request (headers never finished) blocks nobody.
+          const slow = await Deno.connect({ hostname: "127.0.0.1", port });
+          await slow.write(
+            new TextEncoder().encode(
+              `GET /callback?state=${state}&code=slow HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`,
+            ),
+          );
           assertEquals(cli.child.pid > 0, true);
           // Still waiting: the person can finish the login.
           const page = await approveLogin(await browser.newPage(), url);
@@ -92,6 +110,7 @@ Deno.test({
           );
           await page.close();
           const r = await cli.finish();
+          slow.close();
           assertEquals(r.code, 0, r.stderr);
           await assertRefused(redirect.href);
         },

@@ -14,6 +14,8 @@ export interface TokenContext {
   /** The nonce of the authorization request ("" for device and refresh). */
   nonce: string;
   grant: string;
+  /** The token request's form. */
+  form: URLSearchParams;
   /** The default ID token claims. */
   claims(): Record<string, unknown>;
   /** Signs claims with the published key (or as asked). */
@@ -60,8 +62,18 @@ export interface HostileProvider {
 
 const CLIENT_ID = "hostile-client";
 
+/** Options of {@linkcode startHostileProvider}. */
+export interface HostileOptions {
+  /** Serve https with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
+  /** The provider's clock is this many seconds ahead (Date headers, iat, exp). */
+  skewSeconds?: number;
+}
+
 /** Starts a hostile provider on 127.0.0.1 behaving correctly. */
-export async function startHostileProvider(): Promise<HostileProvider> {
+export async function startHostileProvider(
+  options: HostileOptions = {},
+): Promise<HostileProvider> {
   const k1 = await jose.generateKeyPair("RS256", { extractable: true });
   const k2 = await jose.generateKeyPair("RS256", { extractable: true });
   const stranger = await jose.generateKeyPair("RS256");
@@ -84,7 +96,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
   >();
   const hits = new Map<string, number>();
   let jwksFetches = 0;
-  const now = () => Math.floor(Date.now() / 1000);
+  const skew = options.skewSeconds ?? 0;
+  const now = () => Math.floor(Date.now() / 1000) + skew;
 
   const sign: TokenContext["sign"] = async (claims, options = {}) => {
     const alg = options.alg ?? "RS256";
@@ -112,9 +125,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     device: (correct) => Response.json(correct),
   };
 
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
+  const handler = async (req: Request): Promise<Response> => {
+    {
       const url = new URL(req.url);
       hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
       const form = req.method === "POST"
@@ -216,6 +228,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
             clientId: CLIENT_ID,
             nonce,
             grant,
+            form,
             claims,
             sign,
           };
@@ -235,9 +248,19 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         default:
           return new Response("not found", { status: 404 });
       }
+    }
+  };
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {}, ...options.tls },
+    async (req) => {
+      const response = await handler(req);
+      if (!skew) return response;
+      const headers = new Headers(response.headers);
+      headers.set("date", new Date(Date.now() + skew * 1000).toUTCString());
+      return new Response(response.body, { status: response.status, headers });
     },
   );
-  issuer = `http://127.0.0.1:${server.addr.port}`;
+  issuer = `${options.tls ? "https" : "http"}://127.0.0.1:${server.addr.port}`;
   return {
     issuer,
     clientId: CLIENT_ID,

@@ -1,0 +1,338 @@
+/**
+ * End to end: network discipline (timeouts, size caps, redirects, proxies,
+ * a private CA, clock skew) and secrets hygiene (a redacted --debug trace,
+ * no secret in any process's argv or environment).
+ */
+
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { AUTH_URL, cliEnv, runCli, spawnCli } from "../support/cli.ts";
+import { startHostileProvider } from "../support/hostile_provider.ts";
+import { startRawServer } from "../support/raw_http.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** Logs in with the loopback flow, the test acting as the browser. */
+async function login(env: Record<string, string>, args: string[] = []) {
+  const cli = await spawnCli(["login", "--flow", "loopback", ...args], env);
+  const [, url] = await cli.waitFor(AUTH_URL);
+  await fetch(url).then((r) => r.body?.cancel(), () => {});
+  return await cli.finish();
+}
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "network: --http-timeout bounds a provider that never answers",
+  ...opts,
+  fn: () =>
+    withDir(async (dir) => {
+      const hung = startRawServer(() => ({ kind: "hang" }));
+      try {
+        const started = Date.now();
+        const r = await runCli(
+          ["login", "--flow", "device", "--http-timeout", "1s"],
+          cliEnv(dir, { AUTHCTL_ISSUER: hung.url, AUTHCTL_CLIENT_ID: "c" }),
+        );
+        assertEquals(r.code, 3, r.stderr);
+        assertMatch(r.stderr, /did not answer/);
+        assert(Date.now() - started < 8000);
+      } finally {
+        hung.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "network: an oversized answer is not read",
+  ...opts,
+  fn: () =>
+    withDir(async (dir) => {
+      const big = startRawServer(() => ({
+        kind: "respond",
+        status: 200,
+        body: `{"x":"${"a".repeat(2 * 1024 * 1024)}"}`,
+      }));
+      try {
+        const r = await runCli(["status"], cliEnv(dir, {})); // sanity: runs offline
+        assertEquals(r.code, 4);
+        const l = await runCli(
+          ["login", "--flow", "device"],
+          cliEnv(dir, { AUTHCTL_ISSUER: big.url, AUTHCTL_CLIENT_ID: "c" }),
+        );
+        assertEquals(l.code, 3, l.stderr);
+        assertMatch(l.stderr, /larger than 1048576 bytes/);
+      } finally {
+        big.close();
+      }
+    }),
+});
+
+Deno.test({
+  name:
+    "network: redirects from discovery and the device endpoint are not followed",
+  ...opts,
+  fn: () =>
+    withDir(async (dir) => {
+      const h = await startHostileProvider();
+      try {
+        h.hostile.device = () =>
+          new Response(null, {
+            status: 302,
+            headers: { location: `${h.issuer}/elsewhere` },
+          });
+        const env = cliEnv(dir, {
+          AUTHCTL_ISSUER: h.issuer,
+          AUTHCTL_CLIENT_ID: h.clientId,
+          AUTHCTL_STORAGE: "file",
+        });
+        const r = await runCli(["login", "--flow", "device"], env);
+        assertEquals(r.code, 3, r.stderr);
+        assertMatch(r.stderr, /redirect \(HTTP 302/);
+        assertEquals(h.hits.get("/elsewhere"), undefined);
+      } finally {
+        await h.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "network: HTTPS_PROXY is used; loopback never goes through a proxy",
+  ...opts,
+  fn: () =>
+    withDir(async (dir) => {
+      const seen: string[] = [];
+      const proxy = startRawServer((req) => {
+        seen.push(`${req.method} ${req.path}`);
+        return { kind: "respond", status: 502, body: "no" };
+      });
+      const h = await startHostileProvider();
+      try {
+        const viaProxy = await runCli(
+          ["login", "--flow", "device", "--http-timeout", "5s"],
+          cliEnv(dir, {
+            AUTHCTL_ISSUER: "https://login.proxied.test",
+            AUTHCTL_CLIENT_ID: "c",
+            HTTPS_PROXY: proxy.url,
+          }),
+        );
+        assertEquals(viaProxy.code, 3, viaProxy.stderr);
+        assert(
+          seen.some((line) =>
+            line.startsWith("CONNECT login.proxied.test:443")
+          ),
+          String(seen),
+        );
+        // A local provider with every proxy variable pointing at the proxy.
+        seen.length = 0;
+        const local = await login(cliEnv(dir, {
+          AUTHCTL_ISSUER: h.issuer,
+          AUTHCTL_CLIENT_ID: h.clientId,
+          AUTHCTL_STORAGE: "file",
+          HTTP_PROXY: proxy.url,
+          HTTPS_PROXY: proxy.url,
+          ALL_PROXY: proxy.url,
+        }));
+        assertEquals(local.code, 0, local.stderr);
+        assertEquals(seen, []);
+      } finally {
+        proxy.close();
+        await h.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "network: a private CA is trusted only when given with --ca-file",
+  ...opts,
+  fn: () =>
+    withDir(async (dir) => {
+      const sh = (cmd: string) =>
+        new Deno.Command("sh", {
+          args: ["-c", cmd],
+          cwd: dir,
+          stderr: "null",
+          stdout: "null",
+        }).output();
+      await sh(
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=authctl-test-ca -keyout ca.key -out ca.pem" +
+          " && openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout srv.key -out srv.csr" +
+          " && printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf" +
+          " && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out srv.pem",
+      );
+      const h = await startHostileProvider({
+        tls: {
+          cert: await Deno.readTextFile(`${dir}/srv.pem`),
+          key: await Deno.readTextFile(`${dir}/srv.key`),
+        },
+      });
+      try {
+        const env = cliEnv(`${dir}/cfg`, {
+          AUTHCTL_ISSUER: h.issuer,
+          AUTHCTL_CLIENT_ID: h.clientId,
+          AUTHCTL_STORAGE: "file",
+        });
+        const untrusted = await runCli(["login", "--flow", "device"], env);
+        assertEquals(untrusted.code, 3, untrusted.stderr);
+        assertMatch(untrusted.stderr, /certificate|UnknownIssuer|tls/i);
+        assertMatch(untrusted.stderr, /--ca-file/);
+        const trusted = await runCli(["login", "--flow", "device"], {
+          ...env,
+          AUTHCTL_CA_FILE: `${dir}/ca.pem`,
+        });
+        assertEquals(trusted.code, 0, trusted.stderr);
+      } finally {
+        await h.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "network: a clock skew beyond the tolerance is named",
+  ...opts,
+  fn: () =>
+    withDir(async (dir) => {
+      const h = await startHostileProvider({ skewSeconds: 2 * 3600 });
+      try {
+        const r = await login(
+          cliEnv(dir, {
+            AUTHCTL_ISSUER: h.issuer,
+            AUTHCTL_CLIENT_ID: h.clientId,
+            AUTHCTL_STORAGE: "file",
+          }),
+        );
+        assertEquals(r.code, 3, r.stderr);
+        assertMatch(r.stderr, /clock is 7(199|200) s behind the provider's/);
+      } finally {
+        await h.close();
+      }
+    }),
+});
+
+/** Collects the command lines and environments of `pid` and its descendants. */
+function sampleProcesses(root: number): string {
+  const children = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry.name)]);
+    } catch { /* gone */ }
+  }
+  let text = "";
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    for (const file of ["cmdline", "environ"]) {
+      try {
+        text +=
+          new TextDecoder().decode(Deno.readFileSync(`/proc/${pid}/${file}`)) +
+          "\n";
+      } catch { /* gone */ }
+    }
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return text;
+}
+
+Deno.test({
+  name:
+    "secrets: none in any argv or environment during login and refresh; --debug redacts",
+  ...opts,
+  fn: () =>
+    withDir(async (dir) => {
+      const h = await startHostileProvider();
+      const secrets: string[] = [];
+      const defaultToken = h.hostile.token;
+      h.hostile.token = async (ctx, correct) => {
+        for (
+          const name of [
+            "code",
+            "code_verifier",
+            "refresh_token",
+            "device_code",
+          ]
+        ) {
+          const v = ctx.form.get(name);
+          if (v) secrets.push(v);
+        }
+        const response = await defaultToken(ctx, correct);
+        const body = await response.clone().json();
+        secrets.push(body.access_token, body.refresh_token, body.id_token);
+        return response;
+      };
+      // A "browser" that lingers, so it is sampled while the login runs.
+      const browser = `${dir}/browser.sh`;
+      await Deno.writeTextFile(browser, "#!/bin/sh\nsleep 2\n", {
+        mode: 0o755,
+      });
+      const env = cliEnv(`${dir}/cfg`, {
+        AUTHCTL_ISSUER: h.issuer,
+        AUTHCTL_CLIENT_ID: h.clientId,
+        AUTHCTL_STORAGE: "file",
+        BROWSER: browser,
+      });
+      let samples = "";
+      const watch = (pid: number) => {
+        const timer = setInterval(() => (samples += sampleProcesses(pid)), 15);
+        return () => clearInterval(timer);
+      };
+      try {
+        const cli = await spawnCli(
+          ["login", "--flow", "loopback", "--debug"],
+          env,
+        );
+        const stop = watch(cli.child.pid);
+        const [, url] = await cli.waitFor(AUTH_URL);
+        await new Promise((r) => setTimeout(r, 300)); // let the browser process appear
+        await fetch(url).then((r) => r.body?.cancel(), () => {});
+        const r = await cli.finish();
+        stop();
+        assertEquals(r.code, 0, r.stderr);
+        assertMatch(samples, /browser\.sh/); // the sampler did see the children
+        assertMatch(r.stderr, /\[debug\] > POST .*\/token/);
+        assertMatch(r.stderr, /\[redacted/);
+        // A refresh, sampled too.
+        const store = new FileStore({ configDir: `${dir}/cfg` });
+        await store.set("default", {
+          ...(await store.get("default"))!,
+          expiresAt: Date.now() - 1000,
+        });
+        const refresh = await spawnCli(["token", "--debug"], env);
+        const stop2 = watch(refresh.child.pid);
+        const t = await refresh.finish();
+        stop2();
+        assertEquals(t.code, 0, t.stderr);
+        assert(secrets.length >= 7, `captured ${secrets.length} secrets`);
+        for (const secret of secrets.filter(Boolean)) {
+          assertEquals(
+            samples.includes(secret),
+            false,
+            "a secret in a process's argv or environment",
+          );
+          assertEquals(
+            r.stderr.includes(secret),
+            false,
+            "a secret in the --debug trace of login",
+          );
+          assertEquals(
+            t.stderr.includes(secret),
+            false,
+            "a secret in the --debug trace of refresh",
+          );
+        }
+        // token's job is to print the access token: on stdout, and only there.
+        assertEquals(t.stdout.trim(), secrets.at(-3));
+      } finally {
+        await h.close();
+      }
+    }),
+});
