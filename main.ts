@@ -6,6 +6,7 @@
  */
 
 import { runCli } from "./src/cli/mod.ts";
+import { brandEnv, brandText } from "./src/config/brand.ts";
 import { buildInfo } from "./src/config/build_info.ts";
 import {
   AuthctlError,
@@ -22,7 +23,11 @@ import { redact } from "./src/oauth/redact.ts";
 import { denoTerminal } from "./src/platform/terminal.ts";
 
 const terminal = denoTerminal();
-const system: SystemInfo = { os: Deno.build.os, env: denoEnv };
+// A branded build reads its own variables (ACMECTL_*), never AUTHCTL_*.
+const system: SystemInfo = {
+  os: Deno.build.os,
+  env: brandEnv(denoEnv, buildInfo.name),
+};
 const interrupt = new AbortController();
 keepLoopbackOffProxies(Deno.env);
 // Nothing may escape with a stack trace that could carry a secret.
@@ -60,7 +65,11 @@ function report(err: unknown): number {
   if (err instanceof AuthctlError) {
     // Commander has already printed its own usage errors.
     if (!err.code.startsWith("commander.")) {
-      terminal.err(`${buildInfo.name}: ${redact(stripControl(err.message))}\n`);
+      terminal.err(
+        `${buildInfo.name}: ${
+          brandText(redact(stripControl(err.message)), buildInfo.name)
+        }\n`,
+      );
     }
     return err.exitCode;
   }

@@ -18,3 +18,11 @@ export async function cliArgs(): Promise<string[]> {
     w === "main.ts" ? new URL("main.ts", root).pathname : w
   );
 }
+
+/**
+ * The permission flags of the `authctl` task (`--allow-net`, …): what the
+ * compiled binary and the bundle's smoke test are given, and nothing more.
+ */
+export async function permissionFlags(): Promise<string[]> {
+  return (await cliArgs()).filter((w) => w.startsWith("--allow-"));
+}

@@ -10,6 +10,7 @@ import {
   CommanderError,
   type CommandUnknownOpts,
 } from "@commander-js/extra-typings";
+import { brandText } from "../config/brand.ts";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
 import { loginCommand } from "./login.ts";
@@ -34,8 +35,10 @@ const BENIGN = new Set([
  */
 export async function runCli(args: string[], cli: CliDeps): Promise<void> {
   const output = {
-    writeOut: (text: string) => cli.terminal.out(text),
-    writeErr: (text: string) => cli.terminal.err(text),
+    writeOut: (text: string) =>
+      cli.terminal.out(brandText(text, cli.build.name)),
+    writeErr: (text: string) =>
+      cli.terminal.err(brandText(text, cli.build.name)),
   };
   const program = new Command(cli.build.name)
     .description(

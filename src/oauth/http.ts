@@ -108,7 +108,7 @@ export class Http {
           redact(url)
         }" with a redirect (HTTP ${response.status}${
           location ? ` to "${stripControl(redact(location))}"` : ""
-        }). authctl never follows redirects from the provider's endpoints: that would resend codes or tokens elsewhere. Check the issuer URL.`,
+        }). Redirects from the provider's endpoints are never followed: that would resend codes or tokens elsewhere. Check the issuer URL.`,
       );
     }
     const body = await this.#readCapped(response, url);

@@ -784,7 +784,7 @@ function checkPkceSupport(metadata: oauth.AuthorizationServer): void {
       "pkce_unsupported",
       `The provider "${metadata.issuer}" does not support PKCE with S256 (it lists ${
         JSON.stringify(methods)
-      }), which authctl requires.`,
+      }), which this client requires.`,
     );
   }
 }

@@ -70,7 +70,7 @@ export class FileLocks implements ProfileLocks {
             Math.round(this.#waitMs / 1000)
           } s ("${
             this.#dir.pathOf(name)
-          }"). If no other authctl is running, try again; the lock goes away with the process that holds it.`,
+          }"). If no other login or token command is running, try again; the lock goes away with the process that holds it.`,
         );
       }
     } catch (err) {
