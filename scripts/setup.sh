@@ -4,7 +4,8 @@
 #   - Chromium, from Debian's packages (the tests' "person at the browser",
 #     and the demo's stand-in for one on machines without a display);
 #   - dbus, gnome-keyring and libsecret-tools, from Debian's packages (a real
-#     Secret Service for the keychain tests).
+#     Secret Service for the keychain tests);
+#   - openssl and curl (a test certificate authority; the install script).
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
@@ -17,6 +18,12 @@ as_root() {
 }
 
 if ! command -v deno >/dev/null 2>&1 || ! deno --version 2>/dev/null | grep -q '^deno 2\.'; then
+  if ! command -v npm >/dev/null 2>&1; then
+    # A bare Debian (e.g. CI's container) has no npm yet.
+    say "installing Debian's npm, to fetch Deno with"
+    as_root apt-get update -qq >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >&2
+  fi
   say "installing Deno 2.9 from npm"
   npm install -g --no-fund --no-audit deno@2.9 >&2
 fi
@@ -30,6 +37,10 @@ missing=()
 command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
 command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
+# openssl makes the tests' private certificate authority; curl is what
+# scripts/install.sh downloads with.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     say "installing Debian's ${missing[*]}"

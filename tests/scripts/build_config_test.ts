@@ -173,7 +173,10 @@ Deno.test("build config: the generated module carries the values and the same ty
   try {
     const file = `${dir}/build_info.ts`;
     await Deno.writeTextFile(file, renderBuildInfo(source, info));
-    const generated = await import(`file://${file}`);
+    const generated = await import(
+      new URL(`file:///${file.replaceAll("\\", "/").replace(/^\//, "")}`)
+        .href
+    );
     assertEquals(generated.buildInfo, info);
     const check = await new Deno.Command(Deno.execPath(), {
       args: ["check", "--quiet", file],
