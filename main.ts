@@ -20,6 +20,7 @@ import { denoEnv, type SystemInfo } from "./src/platform/env.ts";
 import { detectEnvironment } from "./src/platform/environment.ts";
 import { keepLoopbackOffProxies } from "./src/platform/proxy.ts";
 import { redact } from "./src/oauth/redact.ts";
+import { denoProcessRunner } from "./src/platform/process.ts";
 import { denoTerminal } from "./src/platform/terminal.ts";
 
 const terminal = denoTerminal();
@@ -47,7 +48,7 @@ Deno.addSignalListener("SIGINT", onInterrupt);
 
 let code: number = ExitCode.ok;
 try {
-  await runCli(Deno.args, {
+  code = await runCli(Deno.args, {
     system,
     terminal,
     clock: systemClock,
@@ -55,6 +56,7 @@ try {
     signal: interrupt.signal,
     build: buildInfo,
     environment: () => detectEnvironment(system, terminal),
+    processes: denoProcessRunner(system.os, terminal.stdinIsTerminal),
   });
 } catch (err) {
   code = report(err);

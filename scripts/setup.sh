@@ -41,6 +41,8 @@ command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
 # scripts/install.sh downloads with.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
+# git: the credential-helper tests run a real git against a local server.
+command -v git >/dev/null 2>&1 || missing+=(git)
 if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     say "installing Debian's ${missing[*]}"

@@ -16,6 +16,10 @@ export const ExitCode = {
   notLoggedIn: 4,
   refused: 5,
   timedOut: 6,
+  /** `exec`: the program exists but cannot be run. */
+  notExecutable: 126,
+  /** `exec`: no such program. */
+  commandNotFound: 127,
   interrupted: 130,
 } as const;
 
@@ -81,6 +85,24 @@ export class TimeoutError extends AuthctlError {
 export class InterruptedError extends AuthctlError {
   constructor(message = "Interrupted.", options?: { cause?: unknown }) {
     super("interrupted", ExitCode.interrupted, message, options);
+  }
+}
+
+/** `exec` could not start the program: exit 126 or 127, as a shell would. */
+export class CommandError extends AuthctlError {
+  constructor(
+    code: "command_not_found" | "not_executable",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      code,
+      code === "command_not_found"
+        ? ExitCode.commandNotFound
+        : ExitCode.notExecutable,
+      message,
+      options,
+    );
   }
 }
 

@@ -59,6 +59,38 @@ export function isFresh(
   return credential.flow === "token" || now - credential.obtainedAt < minTtlMs;
 }
 
+/**
+ * When the stored ID token expires (its `exp`, in ms), or undefined when
+ * there is none or it cannot be read. The token was verified when stored;
+ * this only reads it.
+ */
+export function idTokenExpiresAt(
+  credential: StoredCredential,
+): number | undefined {
+  const part = credential.idToken?.split(".")[1];
+  if (!part) return undefined;
+  try {
+    const payload = JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.fromBase64(part, { alphabet: "base64url" }),
+      ),
+    );
+    return typeof payload.exp === "number" ? payload.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the ID token lives at least `minTtlMs` longer. */
+export function isIdTokenFresh(
+  credential: StoredCredential,
+  now: number,
+  minTtlMs = DEFAULT_MIN_TTL_MS,
+): boolean {
+  const exp = idTokenExpiresAt(credential);
+  return !credential.unusable && exp !== undefined && exp - now >= minTtlMs;
+}
+
 /** Whether a refresh could renew the access token. */
 export function canRefresh(credential: StoredCredential): boolean {
   return Boolean(credential.refreshToken) && !credential.unusable;

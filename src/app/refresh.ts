@@ -17,23 +17,32 @@ import {
 } from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
 
+/** Whether a credential is fresh enough for what the caller hands out. */
+export type Freshness = (
+  credential: StoredCredential,
+  now: number,
+  minTtlMs: number,
+) => boolean;
+
 /**
- * Returns a credential whose access token lives at least `minTtlMs` longer,
- * refreshing it when needed. Throws exit-4 errors when that is impossible.
+ * Returns a credential whose access token (or, with another `fresh`, ID
+ * token) lives at least `minTtlMs` longer, refreshing it when needed. Throws
+ * exit-4 errors when that is impossible.
  */
 export async function freshCredential(
   deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
   settings: Settings,
   minTtlMs: number,
+  fresh: Freshness = isFresh,
 ): Promise<StoredCredential> {
   const first = await loadCredential(deps.store, settings);
-  if (isFresh(first, deps.clock.now(), minTtlMs)) return first;
+  if (fresh(first, deps.clock.now(), minTtlMs)) return first;
   if (!canRefresh(first)) throw expired(settings, first);
   const lock = await deps.locks.acquire(settings.profile, deps.signal);
   try {
     // Another process may have refreshed while this one waited.
     const current = await loadCredential(deps.store, settings);
-    if (isFresh(current, deps.clock.now(), minTtlMs)) return current;
+    if (fresh(current, deps.clock.now(), minTtlMs)) return current;
     if (!canRefresh(current)) throw expired(settings, current);
     // Loaded only when a refresh is due: keeps `token` lean.
     const { discoverProvider } = await import("../oauth/provider.ts");

@@ -8,7 +8,12 @@
 
 import type { Settings } from "../config/settings.ts";
 import type { StoredCredential } from "../store/types.ts";
-import { DEFAULT_MIN_TTL_MS } from "./credential.ts";
+import {
+  DEFAULT_MIN_TTL_MS,
+  idTokenExpiresAt,
+  isIdTokenFresh,
+  notLoggedIn,
+} from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
 import { freshCredential } from "./refresh.ts";
 
@@ -35,6 +40,57 @@ export async function getToken(
     settings,
     options.minTtlMs ?? DEFAULT_MIN_TTL_MS,
   );
+}
+
+/** An ID token and when it expires. */
+export interface IdToken {
+  idToken: string;
+  /** Its `exp`, in milliseconds. */
+  expiresAt: number;
+}
+
+/**
+ * Returns the profile's ID token, refreshed first when it expires within the
+ * margin: what a CLI presents to a backend that accepts ID tokens.
+ */
+export async function getIdToken(
+  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
+  settings: Settings,
+  options: TokenOptions = {},
+): Promise<IdToken> {
+  if (settings.envToken) {
+    throw notLoggedIn(
+      settings.profile,
+      "AUTHCTL_TOKEN holds an access token; there is no ID token to give.",
+      "no_id_token",
+    );
+  }
+  const minTtlMs = options.minTtlMs ?? DEFAULT_MIN_TTL_MS;
+  const credential = await freshCredential(
+    deps,
+    settings,
+    minTtlMs,
+    (c, now, ttl) =>
+      isIdTokenFresh(c, now, ttl) ||
+      // Nothing a refresh could fix: said below.
+      (!c.idToken && c.flow === "token"),
+  );
+  const expiresAt = idTokenExpiresAt(credential);
+  if (!credential.idToken || expiresAt === undefined) {
+    throw notLoggedIn(
+      settings.profile,
+      `Profile "${settings.profile}" has no ID token (a token given with --token-stdin has none).`,
+      "no_id_token",
+    );
+  }
+  if (expiresAt - deps.clock.now() < minTtlMs) {
+    throw notLoggedIn(
+      settings.profile,
+      `The ID token of profile "${settings.profile}" has expired and the provider did not issue a new one when refreshing.`,
+      "id_token_expired",
+    );
+  }
+  return { idToken: credential.idToken, expiresAt };
 }
 
 /** The credential `AUTHCTL_TOKEN` stands for: never stored. */

@@ -20,6 +20,7 @@ import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { SystemInfo } from "../platform/env.ts";
 import type { Environment } from "../platform/environment.ts";
+import type { ProcessRunner } from "../platform/process.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, type NetworkOptions } from "../oauth/http.ts";
 import { FileLocks } from "../store/lock.ts";
@@ -36,6 +37,8 @@ export interface CliDeps {
   build: BuildInfo;
   /** Detects where the CLI runs (called by login only). */
   environment: () => Environment;
+  /** Runs programs for `exec`. */
+  processes: ProcessRunner;
 }
 
 /** Flags shared by every command, as commander parses them. */

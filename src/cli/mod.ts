@@ -13,11 +13,13 @@ import {
 import { brandText } from "../config/brand.ts";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
+import { type CommandOutcome, execCommand } from "./exec.ts";
+import { gitCredentialCommand } from "./git_credential.ts";
 import { loginCommand } from "./login.ts";
 import { logoutCommand } from "./logout.ts";
 import { profilesCommand } from "./profiles.ts";
 import { statusCommand } from "./status.ts";
-import { tokenCommand } from "./token.ts";
+import { headerCommand, tokenCommand } from "./token.ts";
 import { versionCommand } from "./version.ts";
 
 export type { CliDeps } from "./context.ts";
@@ -30,10 +32,12 @@ const BENIGN = new Set([
 ]);
 
 /**
- * Runs the CLI with `args` (without the program name). Resolves when the
- * command succeeded; throws an AuthctlError otherwise.
+ * Runs the CLI with `args` (without the program name). Resolves with the
+ * exit code when the command succeeded (0, or the program's own for `exec`);
+ * throws an AuthctlError otherwise.
  */
-export async function runCli(args: string[], cli: CliDeps): Promise<void> {
+export async function runCli(args: string[], cli: CliDeps): Promise<number> {
+  const outcome: CommandOutcome = { exitCode: 0 };
   const output = {
     writeOut: (text: string) =>
       cli.terminal.out(brandText(text, cli.build.name)),
@@ -47,6 +51,8 @@ export async function runCli(args: string[], cli: CliDeps): Promise<void> {
     .version(cli.build.version, "-V, --version")
     .showHelpAfterError(`(run "${cli.build.name} --help" for usage)`)
     .configureOutput(output)
+    // Lets `exec` hand every option after the program's name to the program.
+    .enablePositionalOptions()
     .exitOverride();
   // Each command has its own option types; the program needs them only as
   // commands.
@@ -54,6 +60,9 @@ export async function runCli(args: string[], cli: CliDeps): Promise<void> {
     loginCommand(cli) as unknown as CommandUnknownOpts,
     statusCommand(cli) as unknown as CommandUnknownOpts,
     tokenCommand(cli) as unknown as CommandUnknownOpts,
+    headerCommand(cli) as unknown as CommandUnknownOpts,
+    execCommand(cli, outcome) as unknown as CommandUnknownOpts,
+    gitCredentialCommand(cli) as unknown as CommandUnknownOpts,
     logoutCommand(cli) as unknown as CommandUnknownOpts,
     versionCommand(cli) as unknown as CommandUnknownOpts,
     profilesCommand(cli) as unknown as CommandUnknownOpts,
@@ -66,9 +75,10 @@ export async function runCli(args: string[], cli: CliDeps): Promise<void> {
   }
   try {
     await program.parseAsync(args, { from: "user" });
+    return outcome.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (BENIGN.has(err.code) || err.exitCode === 0) return;
+      if (BENIGN.has(err.code) || err.exitCode === 0) return 0;
       throw new UsageError(err.code, err.message, { cause: err });
     }
     throw err;

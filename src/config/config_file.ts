@@ -34,6 +34,8 @@ export interface ProfileConfig {
   flow?: string;
   /** Where credentials go: auto, keychain or file. */
   storage?: string;
+  /** Hosts `git-credential` gives the token to (e.g. "git.acme.example"). */
+  gitHosts?: string[];
 }
 
 /** The parsed config file. */
@@ -57,6 +59,7 @@ const PROFILE_KEYS: Record<
   oob: { field: "oob" },
   flow: { field: "flow", allowed: ["auto", "loopback", "device", "paste"] },
   storage: { field: "storage", allowed: ["auto", "keychain", "file"] },
+  git_hosts: { field: "gitHosts" },
 };
 
 /**
@@ -160,12 +163,12 @@ function parseProfile(
         throw bad(`"oob" ${where} (true or false)`, tableName, key);
       }
       profile.oob = value;
-    } else if (spec.field === "scopes") {
-      if (typeof value === "string") profile.scopes = splitScopes([value]);
+    } else if (spec.field === "scopes" || spec.field === "gitHosts") {
+      if (typeof value === "string") profile[spec.field] = splitScopes([value]);
       else if (
         Array.isArray(value) && value.every((v) => typeof v === "string")
-      ) profile.scopes = splitScopes(value);
-      else throw bad(`"scopes" ${where} (a list of strings)`, tableName, key);
+      ) profile[spec.field] = splitScopes(value);
+      else throw bad(`"${key}" ${where} (a list of strings)`, tableName, key);
     } else {
       if (typeof value !== "string") {
         throw bad(`"${key}" ${where} (a string)`, tableName, key);

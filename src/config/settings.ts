@@ -50,6 +50,8 @@ export interface Settings {
   flow: string;
   /** Where new credentials go. */
   storage: StorageMode;
+  /** Hosts `git-credential` answers for (`AUTHCTL_GIT_HOSTS`, profile `git_hosts`). */
+  gitHosts: string[];
   /** `AUTHCTL_TOKEN`: a token to use for this process only, or undefined. */
   envToken?: string;
   /** Where each setting came from. */
@@ -159,6 +161,9 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     oob: fromProfile.oob ?? false,
     flow: flow.value || "auto",
     storage: (storage.value || "auto") as StorageMode,
+    gitHosts: env.get("AUTHCTL_GIT_HOSTS")
+      ? splitScopes([env.get("AUTHCTL_GIT_HOSTS")!])
+      : fromProfile.gitHosts ?? [],
     envToken: env.get("AUTHCTL_TOKEN") || undefined,
     sources: {
       profile: profileHit.source,

@@ -34,6 +34,9 @@ function deps(vars: Record<string, string> = {}) {
       },
       environment: () =>
         detectEnvironment({ os: "linux", env: envFrom({}) }, terminal),
+      processes: {
+        run: () => Promise.reject(new Error("no programs in these tests")),
+      },
     },
   };
 }

@@ -1,0 +1,117 @@
+/**
+ * git's credential-helper protocol (git-credential(1)): `get` answers with
+ * the profile's access token for the hosts it is configured for, `store` is
+ * ignored (authctl keeps its own tokens), `erase` retires the cached access
+ * token so the next `get` refreshes it.
+ *
+ * @module
+ */
+
+import type { Settings } from "../config/settings.ts";
+import { isLoopbackHost } from "../platform/env.ts";
+import type { AppDeps } from "./deps.ts";
+import { loadCredential } from "./credential.ts";
+import { getToken } from "./token.ts";
+
+/** The attributes git sends, e.g. `protocol`, `host`, `path`, `username`. */
+export type GitCredentialRequest = Record<string, string>;
+
+/** The username sent with the token when git did not name one. */
+export const DEFAULT_GIT_USERNAME = "x-access-token";
+
+/** Options of {@linkcode gitCredential}. */
+export interface GitCredentialOptions {
+  /** Hosts (with `:port` when not the default) to answer for. */
+  hosts: string[];
+  /** Username to pair with the token when git gave none. */
+  username?: string;
+  /** Minimum remaining lifetime of the token, in milliseconds. */
+  minTtlMs?: number;
+}
+
+/** Longest input accepted from git, in lines. */
+const MAX_LINES = 256;
+
+/**
+ * Parses git's `key=value` lines up to the first empty line. Repeated keys
+ * (`capability[]`, `wwwauth[]`) keep their last value; malformed lines are
+ * ignored, as git's own helpers do.
+ */
+export function parseGitCredentialInput(
+  lines: readonly string[],
+): GitCredentialRequest {
+  const request: GitCredentialRequest = {};
+  for (const line of lines.slice(0, MAX_LINES)) {
+    if (line === "") break;
+    const at = line.indexOf("=");
+    if (at <= 0) continue;
+    request[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return request;
+}
+
+/**
+ * Whether `request` is for one of `hosts` over https (or http to a loopback
+ * address). The host is compared as git sends it, port included.
+ */
+export function servesHost(
+  request: GitCredentialRequest,
+  hosts: readonly string[],
+): boolean {
+  const host = (request.host ?? "").toLowerCase();
+  if (!host || !hosts.some((h) => h.toLowerCase() === host)) return false;
+  if (request.protocol === "https") return true;
+  const name = host.replace(/:\d+$/, "");
+  return request.protocol === "http" && isLoopbackHost(name);
+}
+
+/**
+ * Runs one action of the protocol; resolves with what to print on stdout
+ * (empty when git should ask elsewhere).
+ */
+export async function gitCredential(
+  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
+  settings: Settings,
+  action: string,
+  request: GitCredentialRequest,
+  options: GitCredentialOptions,
+): Promise<string> {
+  if (!servesHost(request, options.hosts)) return "";
+  if (action === "get") {
+    const credential = await getToken(deps, settings, {
+      minTtlMs: options.minTtlMs,
+    });
+    const lines = [
+      `username=${
+        request.username || options.username || DEFAULT_GIT_USERNAME
+      }`,
+      `password=${credential.accessToken}`,
+    ];
+    if (credential.expiresAt !== undefined) {
+      lines.push(
+        `password_expiry_utc=${Math.floor(credential.expiresAt / 1000)}`,
+      );
+    }
+    return lines.join("\n") + "\n";
+  }
+  if (action === "erase" && !settings.envToken) {
+    // Under the profile's lock, so a refresh in flight is not undone; only
+    // the token git was refused with is retired, never a newer one.
+    const lock = await deps.locks.acquire(settings.profile, deps.signal);
+    try {
+      const credential = await loadCredential(deps.store, settings).catch(
+        () => undefined,
+      );
+      if (
+        credential &&
+        (!request.password || request.password === credential.accessToken)
+      ) {
+        await deps.store.set(settings.profile, { ...credential, expiresAt: 0 });
+      }
+    } finally {
+      lock.release();
+    }
+  }
+  // `store` and unknown actions: nothing to do (authctl keeps its own).
+  return "";
+}

@@ -1,0 +1,94 @@
+/**
+ * Running another program for `exec`: it inherits the terminal and this
+ * process's environment plus what authctl adds, and the signals authctl
+ * receives are passed on to it.
+ *
+ * @module
+ */
+
+import { CommandError } from "../errors.ts";
+import type { OsName } from "./env.ts";
+
+/** Runs a child program to completion. */
+export interface ProcessRunner {
+  /**
+   * Runs `command` with `args`, this process's environment plus `env`, and
+   * the terminal's stdin, stdout and stderr. Resolves with its exit code
+   * (128 + the signal number when a signal ended it).
+   */
+  run(
+    command: string,
+    args: string[],
+    env: Record<string, string>,
+  ): Promise<number>;
+}
+
+/**
+ * Signals passed on to the child. SIGINT is passed on only when stdin is not
+ * a terminal: a Ctrl-C at the terminal already reaches the child, which is in
+ * the terminal's foreground process group.
+ */
+const FORWARDED: Deno.Signal[] = [
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+];
+
+/** The real runner. */
+export function denoProcessRunner(
+  os: OsName,
+  stdinIsTerminal: boolean,
+): ProcessRunner {
+  return {
+    async run(command, args, env) {
+      let child: Deno.ChildProcess;
+      try {
+        child = new Deno.Command(command, {
+          args,
+          env,
+          stdin: "inherit",
+          stdout: "inherit",
+          stderr: "inherit",
+        }).spawn();
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) {
+          throw new CommandError(
+            "command_not_found",
+            `Command "${command}" was not found. Check its name, or give its full path.`,
+            { cause: err },
+          );
+        }
+        if (err instanceof Deno.errors.PermissionDenied) {
+          throw new CommandError(
+            "not_executable",
+            `Command "${command}" cannot be run (permission denied). Check that it is an executable file.`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+      const signals = os === "windows"
+        ? []
+        : stdinIsTerminal
+        ? FORWARDED
+        : [...FORWARDED, "SIGINT" as const];
+      const listeners = signals.map((signal) => {
+        const pass = () => {
+          try {
+            child.kill(signal);
+          } catch { /* already gone */ }
+        };
+        Deno.addSignalListener(signal, pass);
+        return () => Deno.removeSignalListener(signal, pass);
+      });
+      try {
+        const status = await child.status;
+        return status.code;
+      } finally {
+        for (const remove of listeners) remove();
+      }
+    },
+  };
+}
