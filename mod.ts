@@ -1,19 +1,52 @@
 /**
- * authctl as a library: the use cases behind the CLI, for other Deno
- * programs that want the same login.
+ * authctl as a library, for Deno programs that want the same login inside
+ * their own binary, and for backends that accept the ID tokens CLIs present.
+ *
+ * ```ts
+ * import { getAccessToken, login } from "@authctl/authctl";
+ *
+ * const app = {
+ *   name: "acmectl",
+ *   issuer: "https://login.acme.example",
+ *   clientId: "acme-cli",
+ * };
+ * await login(app); // browser, device code or paste: whatever suits the machine
+ * const token = await getAccessToken(app); // refreshed when needed
+ * ```
+ *
+ * ```ts
+ * import { verifyCliIdToken } from "@authctl/authctl";
+ *
+ * const claims = await verifyCliIdToken(idToken, {
+ *   issuer: "https://login.acme.example",
+ *   audiences: ["acme-cli"],
+ * });
+ * ```
+ *
+ * See `examples/` for runnable programs.
  *
  * @module
  */
 
-export { login, type LoginOptions, type LoginResult } from "./src/app/login.ts";
-export { getToken, type TokenOptions } from "./src/app/token.ts";
-export { status, type StatusReport } from "./src/app/status.ts";
-export { logout, type LogoutResult } from "./src/app/logout.ts";
-export type { AppDeps } from "./src/app/deps.ts";
-export { resolveSettings, type Settings } from "./src/config/settings.ts";
 export {
-  createStore,
-  type CredentialStore,
-  type StoredCredential,
-} from "./src/store/mod.ts";
-export { AuthctlError, ExitCode } from "./src/errors.ts";
+  type AuthOptions,
+  type EmbeddedLoginOptions,
+  getAccessToken,
+  getIdToken,
+  login,
+  logout,
+  type Prompts,
+  status,
+  type TokenRequestOptions,
+} from "./src/app/embed.ts";
+export type { LoginResult } from "./src/app/login.ts";
+export type { LogoutResult } from "./src/app/logout.ts";
+export type { StatusReport } from "./src/app/status.ts";
+export {
+  type CliIdTokenClaims,
+  createCliIdTokenVerifier,
+  IdTokenRejectedError,
+  verifyCliIdToken,
+  type VerifyCliIdTokenOptions,
+} from "./src/oauth/verify.ts";
+export { AuthctlError, ExitCode, NotLoggedInError } from "./src/errors.ts";

@@ -18,6 +18,9 @@ import * as jose from "jose";
 /** The demo client's ID. */
 export const DEMO_CLIENT_ID = "authctl-demo";
 
+/** Another public client the demo provider knows. */
+export const OTHER_CLIENT_ID = "other-cli";
+
 /** Options of {@linkcode startDemoProvider}. */
 export interface DemoProviderOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -33,6 +36,23 @@ export interface DemoProvider {
   issuer: string;
   clientId: string;
   close(): Promise<void>;
+}
+
+/** A public native client: loopback redirects, code, refresh and device. */
+function nativeClient(clientId: string) {
+  return {
+    client_id: clientId,
+    application_type: "native" as const,
+    token_endpoint_auth_method: "none",
+    // Native clients may use any port on a loopback redirect (RFC 8252 §7.3).
+    redirect_uris: ["http://127.0.0.1/callback"],
+    grant_types: [
+      "authorization_code",
+      "refresh_token",
+      "urn:ietf:params:oauth:grant-type:device_code",
+    ],
+    response_types: ["code"],
+  };
 }
 
 /** Starts the provider on 127.0.0.1. */
@@ -57,19 +77,9 @@ export async function startDemoProvider(
   // Imported here so callers can quiet its start-up warnings first.
   const { default: Provider } = await import("oidc-provider");
   const provider = new Provider(issuer, {
-    clients: [{
-      client_id: DEMO_CLIENT_ID,
-      application_type: "native",
-      token_endpoint_auth_method: "none",
-      // Native clients may use any port on a loopback redirect (RFC 8252 §7.3).
-      redirect_uris: ["http://127.0.0.1/callback"],
-      grant_types: [
-        "authorization_code",
-        "refresh_token",
-        "urn:ietf:params:oauth:grant-type:device_code",
-      ],
-      response_types: ["code"],
-    }, {
+    // The demo's CLI client, and another CLI's (whose ID tokens a backend
+    // for the first must refuse).
+    clients: [nativeClient(DEMO_CLIENT_ID), nativeClient(OTHER_CLIENT_ID), {
       // A resource server's own client, for the tests' introspection calls.
       client_id: "introspector",
       client_secret: "introspector-secret",

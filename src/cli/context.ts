@@ -23,7 +23,7 @@ import type { Environment } from "../platform/environment.ts";
 import type { ProcessRunner } from "../platform/process.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, type NetworkOptions } from "../oauth/http.ts";
-import { FileLocks } from "../store/lock.ts";
+import { createAppDeps } from "../app/runtime.ts";
 import { createStore, STORAGE_MODES } from "../store/mod.ts";
 
 /** The platform the CLI runs on, built by `main.ts` or a test. */
@@ -146,29 +146,26 @@ export async function commandContext(
   return {
     settings,
     configDir: dir,
-    deps: {
-      store: createStore({
-        configDir: dir,
-        appName: cli.build.name,
-        mode: settings.storage,
-        notice: (text) => cli.terminal.err(`${text}\n`),
-      }),
-      locks: new FileLocks({
-        configDir: dir,
-        waitMs: lockWaitMs(cli.system.env.get("AUTHCTL_LOCK_TIMEOUT")),
-      }),
+    deps: createAppDeps({
+      configDir: dir,
+      appName: cli.build.name,
+      storage: settings.storage,
+      lockWaitMs: lockWaitMs(cli.system.env.get("AUTHCTL_LOCK_TIMEOUT")),
       clock: cli.clock,
       terminal: cli.terminal,
       browser: cli.browser,
       signal: cli.signal,
       environment: cli.environment,
       network: networkOptions(flags, cli),
-    },
+    }),
   };
 }
 
 /** Timeouts, CA bundle and debug trace: flag, then environment. */
-function networkOptions(flags: CommonFlags, cli: CliDeps): NetworkOptions {
+export function networkOptions(
+  flags: Pick<CommonFlags, "httpTimeout" | "caFile" | "debug">,
+  cli: CliDeps,
+): NetworkOptions {
   const env = cli.system.env;
   const timeout = flags.httpTimeout ?? env.get("AUTHCTL_HTTP_TIMEOUT");
   const debugEnv = env.get("AUTHCTL_DEBUG");

@@ -20,6 +20,7 @@ import { logoutCommand } from "./logout.ts";
 import { profilesCommand } from "./profiles.ts";
 import { statusCommand } from "./status.ts";
 import { headerCommand, tokenCommand } from "./token.ts";
+import { verifyCommand } from "./verify.ts";
 import { versionCommand } from "./version.ts";
 
 export type { CliDeps } from "./context.ts";
@@ -63,6 +64,7 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
     headerCommand(cli) as unknown as CommandUnknownOpts,
     execCommand(cli, outcome) as unknown as CommandUnknownOpts,
     gitCredentialCommand(cli) as unknown as CommandUnknownOpts,
+    verifyCommand(cli) as unknown as CommandUnknownOpts,
     logoutCommand(cli) as unknown as CommandUnknownOpts,
     versionCommand(cli) as unknown as CommandUnknownOpts,
     profilesCommand(cli) as unknown as CommandUnknownOpts,

@@ -75,7 +75,31 @@ export class Http {
     if (debug && init.body instanceof URLSearchParams) {
       debug(`> ${redact(init.body.toString())}`);
     }
-    const signals = [AbortSignal.timeout(this.#options.timeoutMs)];
+    // A timer cleared when the exchange ends: AbortSignal.timeout would keep
+    // a program that embeds authctl alive until it fires.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () =>
+        timeout.abort(
+          new DOMException("The request timed out.", "TimeoutError"),
+        ),
+      this.#options.timeoutMs,
+    );
+    try {
+      return await this.#exchange(url, method, init, timeout.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  async #exchange(
+    url: string,
+    method: string,
+    init: RequestInit,
+    timeout: AbortSignal,
+  ): Promise<Response> {
+    const debug = this.#options.debug;
+    const signals = [timeout];
     if (init.signal) signals.push(init.signal);
     if (this.#signal) signals.push(this.#signal);
     let response: Response;
@@ -121,7 +145,7 @@ export class Http {
       statusText: response.statusText,
       headers: response.headers,
     });
-  };
+  }
 
   async #prepare(): Promise<void> {
     if (!this.#options.caFile) return;

@@ -111,7 +111,7 @@ export class Provider {
   readonly #insecure: boolean;
   readonly #isOidc: boolean;
   readonly #httpClient: Http;
-  #jwks?: ReturnType<typeof jose.createRemoteJWKSet>;
+  #jwks?: ProviderKeys;
 
   constructor(
     metadata: oauth.AuthorizationServer,
@@ -510,11 +510,14 @@ export class Provider {
     return set;
   }
 
-  /** Verifies the ID token's signature against the provider's JWKS. */
-  async #verifyIdToken(
-    idToken: string,
-    nonce: string | null | "any",
-  ): Promise<IdentityClaims> {
+  /**
+   * The provider's signing keys from its `jwks_uri`, fetched through the same
+   * HTTP client (timeout, no redirects, size cap) and cached. A `kid` not in
+   * the cached set fetches it again, at most once per verification and once
+   * per `cooldownMs` (0 for a CLI that makes one login; a server should wait
+   * longer, so forged `kid`s cannot make it hammer the provider).
+   */
+  keySet(cooldownMs = 0): jose.JWTVerifyGetKey {
     const jwksUri = this.metadata.jwks_uri;
     if (!jwksUri) {
       throw new ProviderError(
@@ -522,17 +525,30 @@ export class Provider {
         `The provider "${this.issuer}" publishes no jwks_uri, so its ID token signature cannot be verified.`,
       );
     }
-    this.#jwks ??= jose.createRemoteJWKSet(new URL(jwksUri), {
-      timeoutDuration: this.#options.network?.timeoutMs ??
-        DEFAULT_HTTP_TIMEOUT_MS,
-      // An unknown `kid` (a rotated key) fetches the set again once.
-      cooldownDuration: 0,
-      [jose.customFetch]: this.#httpClient.fetch,
-    });
+    this.#jwks ??= new ProviderKeys(jwksUri, this.#httpClient, cooldownMs);
+    return this.#jwks.getKey;
+  }
+
+  /**
+   * The ID-token signature algorithms accepted: those the provider
+   * advertises that are asymmetric (never `none`, never HS*: a public client
+   * has no secret), or RS256 when it advertises none.
+   */
+  idTokenAlgorithms(): string[] {
     const advertised = this.metadata.id_token_signing_alg_values_supported;
-    const algorithms = advertised
+    return advertised
       ? advertised.filter((alg) => ASYMMETRIC_ALGS.includes(alg))
       : ["RS256"];
+  }
+
+  /** Verifies the ID token's signature against the provider's JWKS. */
+  async #verifyIdToken(
+    idToken: string,
+    nonce: string | null | "any",
+  ): Promise<IdentityClaims> {
+    // An unknown `kid` (a rotated key) fetches the set again once.
+    const keys = this.keySet(0);
+    const algorithms = this.idTokenAlgorithms();
     try {
       const verifyOptions: jose.JWTVerifyOptions = {
         issuer: this.issuer,
@@ -544,7 +560,7 @@ export class Provider {
       };
       const { payload } = await verifyWithCandidates(
         idToken,
-        this.#jwks,
+        keys,
         verifyOptions,
       );
       // Several audiences: the authorized party must be this client.
@@ -671,12 +687,71 @@ export class Provider {
 }
 
 /**
+ * A provider's JWKS, fetched with authctl's own HTTP client and handed to
+ * jose as a local set. (jose's remote set arms a timer per fetch that would
+ * keep a program embedding authctl alive for the whole timeout.)
+ */
+class ProviderKeys {
+  readonly #url: string;
+  readonly #http: Http;
+  readonly #cooldownMs: number;
+  #local?: ReturnType<typeof jose.createLocalJWKSet>;
+  #fetchedAt = -Infinity;
+
+  constructor(url: string, http: Http, cooldownMs: number) {
+    this.#url = url;
+    this.#http = http;
+    this.#cooldownMs = cooldownMs;
+  }
+
+  readonly getKey: jose.JWTVerifyGetKey = async (header, token) => {
+    if (!this.#local) await this.#load();
+    try {
+      return await this.#local!(header, token);
+    } catch (err) {
+      // A key rotated since the set was fetched: fetch it again, once.
+      if (
+        err instanceof jose.errors.JWKSNoMatchingKey &&
+        Date.now() - this.#fetchedAt >= this.#cooldownMs
+      ) {
+        await this.#load();
+        return await this.#local!(header, token);
+      }
+      throw err;
+    }
+  };
+
+  async #load(): Promise<void> {
+    const response = await this.#http.fetch(this.#url, {
+      method: "GET",
+      headers: { accept: "application/json" },
+    });
+    if (!response.ok) {
+      throw new jose.errors.JOSEError(
+        `the key set at "${this.#url}" answered HTTP ${response.status}`,
+      );
+    }
+    let json: unknown;
+    try {
+      json = await response.json();
+    } catch (cause) {
+      throw new jose.errors.JOSEError(
+        `the key set at "${this.#url}" is not JSON`,
+        { cause },
+      );
+    }
+    this.#local = jose.createLocalJWKSet(json as jose.JSONWebKeySet);
+    this.#fetchedAt = Date.now();
+  }
+}
+
+/**
  * Verifies a JWT against a key set; when no `kid` singles out one key and
  * several match, each is tried in turn (OpenID Connect Core §10.1).
  */
-async function verifyWithCandidates(
+export async function verifyWithCandidates(
   jwt: string,
-  keys: ReturnType<typeof jose.createRemoteJWKSet>,
+  keys: jose.JWTVerifyGetKey,
   options: jose.JWTVerifyOptions,
 ): Promise<jose.JWTVerifyResult> {
   try {

@@ -211,8 +211,20 @@ Deno.test({
       );
 
       await t.step("--port: a range is tried in order", async () => {
-        const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-        const first = (busy.addr as Deno.NetAddr).port;
+        // A busy port whose neighbour is free (other tests take ports too).
+        let busy: Deno.Listener;
+        let first: number;
+        for (let tries = 0;; tries++) {
+          busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+          first = (busy.addr as Deno.NetAddr).port;
+          try {
+            Deno.listen({ hostname: "127.0.0.1", port: first + 1 }).close();
+            break;
+          } catch (err) {
+            busy.close();
+            if (tries > 20) throw err;
+          }
+        }
         try {
           const cli = await spawnCli([
             "login",

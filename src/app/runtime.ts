@@ -1,0 +1,57 @@
+/**
+ * Builds the dependencies the use cases run against, for the CLI and for
+ * programs that embed authctl: the store chosen at run time, per-profile
+ * locks, and the injected platform.
+ *
+ * @module
+ */
+
+import type { NetworkOptions } from "../oauth/http.ts";
+import type { BrowserOpener } from "../platform/browser.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { Environment } from "../platform/environment.ts";
+import type { Terminal } from "../platform/terminal.ts";
+import { FileLocks } from "../store/lock.ts";
+import { MemoryStore } from "../store/memory_store.ts";
+import { createStore, type StorageMode } from "../store/mod.ts";
+import type { AppDeps } from "./deps.ts";
+
+/** What {@linkcode createAppDeps} needs. */
+export interface RuntimeOptions {
+  /** The config directory (credentials file, locks, config.toml). */
+  configDir: string;
+  /** The app's name: the keychain service. */
+  appName: string;
+  /** Where credentials go; "memory" keeps them for this process only. */
+  storage: StorageMode | "memory";
+  terminal: Terminal;
+  clock: Clock;
+  browser: BrowserOpener;
+  signal: AbortSignal;
+  network: NetworkOptions;
+  environment: () => Environment;
+  /** How long to wait for another process's refresh, in milliseconds. */
+  lockWaitMs?: number;
+}
+
+/** The use cases' dependencies. */
+export function createAppDeps(options: RuntimeOptions): AppDeps {
+  return {
+    store: options.storage === "memory" ? new MemoryStore() : createStore({
+      configDir: options.configDir,
+      appName: options.appName,
+      mode: options.storage,
+      notice: (text) => options.terminal.err(`${text}\n`),
+    }),
+    locks: new FileLocks({
+      configDir: options.configDir,
+      waitMs: options.lockWaitMs,
+    }),
+    clock: options.clock,
+    terminal: options.terminal,
+    browser: options.browser,
+    signal: options.signal,
+    environment: options.environment,
+    network: options.network,
+  };
+}
