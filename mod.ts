@@ -46,7 +46,16 @@ export {
   type CliIdTokenClaims,
   createCliIdTokenVerifier,
   IdTokenRejectedError,
+  type JwtClaims,
   verifyCliIdToken,
   type VerifyCliIdTokenOptions,
 } from "./src/oauth/verify.ts";
 export { AuthctlError, ExitCode, NotLoggedInError } from "./src/errors.ts";
+export type { Revocation } from "./src/app/logout.ts";
+export type { StorageMode } from "./src/store/mod.ts";
+export type {
+  IdentityClaims,
+  StoredCredential,
+  StoreLocation,
+} from "./src/store/types.ts";
+export type { NetworkOptions } from "./src/oauth/http.ts";

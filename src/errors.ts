@@ -33,6 +33,7 @@ export class AuthctlError extends Error {
   /** The process exit code this error maps to. */
   readonly exitCode: ExitCode;
 
+  /** An error with its stable code, exit code, message and cause. */
   constructor(
     code: string,
     exitCode: ExitCode,
@@ -62,6 +63,7 @@ export class ProviderError extends AuthctlError {
 
 /** Nothing usable is stored, or the stored credentials were rejected: exit 4. */
 export class NotLoggedInError extends AuthctlError {
+  /** A "not logged in" error (exit 4). */
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(code, ExitCode.notLoggedIn, message, options);
   }

@@ -46,6 +46,7 @@ export interface LoginOptions {
 export interface LoginResult {
   /** False when a stored credential was still good and reused. */
   loggedIn: boolean;
+  /** The credential now stored (tokens, expiry, identity). */
   credential: StoredCredential;
 }
 

@@ -19,9 +19,11 @@ export type Revocation =
 
 /** What a logout did. */
 export interface LogoutResult {
+  /** The profile logged out. */
   profile: string;
   /** Whether anything was stored. */
   removed: boolean;
+  /** What happened at the provider. */
   revocation: Revocation;
   /** Why revocation failed, when it did. */
   detail?: string;

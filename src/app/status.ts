@@ -13,6 +13,7 @@ import type { AppDeps } from "./deps.ts";
 
 /** The status of one profile. Field names are stable for `--json`. */
 export interface StatusReport {
+  /** The profile. */
   profile: string;
   /** A usable token exists: a fresh access token, or one a refresh can renew. */
   loggedIn: boolean;
@@ -20,11 +21,17 @@ export interface StatusReport {
   reason?: string;
   /** "store", or "environment" for AUTHCTL_TOKEN. */
   source: "store" | "environment";
+  /** The issuer the credentials are for. */
   issuer?: string;
+  /** The client ID the credentials are for. */
   clientId?: string;
+  /** The user's `sub`. */
   subject?: string;
+  /** The user's name, when the provider gave it. */
   name?: string;
+  /** The user's email, when the provider gave it. */
   email?: string;
+  /** What the ID token (and userinfo) said about the user. */
   identity?: IdentityClaims;
   /** Granted scopes. */
   scopes?: string[];
@@ -38,6 +45,7 @@ export interface StatusReport {
   canRefresh?: boolean;
   /** How the credentials were obtained (loopback, device, paste, token). */
   flow?: string;
+  /** Where the credentials are kept. */
   storage: StoreLocation;
 }
 

@@ -34,11 +34,15 @@ export interface VerifyCliIdTokenOptions {
   now?: () => number;
   /** Timeout, CA bundle and debug trace for discovery and the key set. */
   network?: NetworkOptions;
+  /** Cancels discovery and key fetches. */
   signal?: AbortSignal;
 }
 
+/** Standard JWT claims (jose's `JWTPayload`). */
+export type JwtClaims = jose.JWTPayload;
+
 /** The verified claims of an ID token. */
-export type CliIdTokenClaims = jose.JWTPayload & {
+export type CliIdTokenClaims = JwtClaims & {
   iss: string;
   sub: string;
   aud: string | string[];
@@ -50,6 +54,7 @@ export type CliIdTokenClaims = jose.JWTPayload & {
 export class IdTokenRejectedError extends NotLoggedInError {
   /** Why, e.g. "expired", "audience not allowed", "bad signature". */
   readonly reason: string;
+  /** A refusal for `reason`. */
   constructor(reason: string, options?: { cause?: unknown }) {
     super("id_token_rejected", `The ID token was refused: ${reason}.`, options);
     this.reason = reason;

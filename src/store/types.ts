@@ -7,14 +7,19 @@
 
 /** Identity claims kept from the validated ID token, for `status`. */
 export interface IdentityClaims {
+  /** The user's subject identifier at the issuer. */
   sub: string;
+  /** Full name. */
   name?: string;
+  /** Email address. */
   email?: string;
+  /** Login name. */
   preferred_username?: string;
 }
 
 /** The credentials of one profile, with the settings they were obtained with. */
 export interface StoredCredential {
+  /** Format version of the stored entry. */
   version: 1;
   /** Issuer the tokens were obtained from. */
   issuer: string;
@@ -28,10 +33,13 @@ export interface StoredCredential {
   grantedScope: string;
   /** Token type, normally "Bearer". */
   tokenType: string;
+  /** The access token. */
   accessToken: string;
   /** When the access token expires (ms since the epoch); undefined if unknown. */
   expiresAt?: number;
+  /** The refresh token, when the provider issued one. */
   refreshToken?: string;
+  /** The ID token, as received (its signature was verified). */
   idToken?: string;
   /** Claims of the validated ID token. */
   identity?: IdentityClaims;
