@@ -18,7 +18,7 @@ import {
 } from "../../scripts/headless_browser.ts";
 import { permissionFlags } from "../../scripts/cli_args.ts";
 import { smokeTest } from "../../scripts/smoke.ts";
-import { AUTH_URL } from "../support/cli.ts";
+import { AUTH_URL, spawnCommand } from "../support/cli.ts";
 import { startPrivateKeyring } from "../support/keyring.ts";
 import { startProvider } from "../support/provider.ts";
 
@@ -191,10 +191,9 @@ Deno.test({
       await t.step(
         "login with no flags uses the baked issuer, client, scopes and ports; AUTHCTL_* is not read",
         async () => {
-          const child = new Deno.Command(Deno.execPath(), {
-            args: ["run", ...permissions, bundle, "login"],
-            cwd: empty,
-            env: {
+          const cli = spawnCommand(
+            [Deno.execPath(), "run", ...permissions, bundle, "login"],
+            {
               PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
               HOME: Deno.env.get("HOME") ?? empty,
               ACMECTL_CONFIG_DIR: config,
@@ -206,23 +205,9 @@ Deno.test({
               BROWSER: "true",
               NO_COLOR: "1",
             },
-            clearEnv: true,
-            stdin: "null",
-            stdout: "piped",
-            stderr: "piped",
-          }).spawn();
-          let stderr = "";
-          const done = (async () => {
-            for await (
-              const chunk of child.stderr.pipeThrough(new TextDecoderStream())
-            ) stderr += chunk;
-          })();
-          const deadline = Date.now() + 20_000;
-          while (!AUTH_URL.test(stderr) && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 25));
-          }
-          const url = AUTH_URL.exec(stderr)?.[1];
-          assert(url, `no authorization URL printed:\n${stderr}`);
+            { cwd: empty },
+          );
+          const [, url] = await cli.waitFor(AUTH_URL);
           const auth = new URL(url);
           assertEquals(auth.origin, new URL(provider.issuer).origin);
           assertEquals(auth.searchParams.get("client_id"), provider.clientId);
@@ -241,11 +226,9 @@ Deno.test({
             user: "alice",
           });
           await page.close();
-          const status = await child.status;
-          await child.stdout.cancel();
-          await done;
-          assertEquals(status.code, 0, stderr);
-          assertMatch(stderr, /Logged in as alice/);
+          const r = await cli.finish();
+          assertEquals(r.code, 0, r.stderr);
+          assertMatch(r.stderr, /Logged in as alice/);
 
           const token = await acmectl(["token"], {
             ACMECTL_STORAGE: "keychain",

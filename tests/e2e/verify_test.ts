@@ -12,7 +12,14 @@ import {
 } from "../../scripts/headless_browser.ts";
 import { OTHER_CLIENT_ID } from "../../scripts/demo_provider.ts";
 import { cliAuthHandler } from "../../examples/cli_auth_server.ts";
-import { AUTH_URL, cliArgs, cliEnv, runCli, spawnCli } from "../support/cli.ts";
+import {
+  AUTH_URL,
+  cliArgs,
+  cliEnv,
+  runCli,
+  spawnCli,
+  spawnCommand,
+} from "../support/cli.ts";
 import { startProvider } from "../support/provider.ts";
 import type { Browser } from "playwright-core";
 
@@ -273,18 +280,20 @@ Deno.test({
       BROWSER: "true",
       NO_COLOR: "1",
     };
+    const miniArgv = (command: string) => [
+      Deno.execPath(),
+      "run",
+      ...permissions,
+      `${examples}embed_login.ts`,
+      "--issuer",
+      provider.issuer,
+      "--client-id",
+      provider.clientId,
+      command,
+    ];
     const mini = (command: string) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          ...permissions,
-          `${examples}embed_login.ts`,
-          "--issuer",
-          provider.issuer,
-          "--client-id",
-          provider.clientId,
-          command,
-        ],
+      new Deno.Command(miniArgv(command)[0], {
+        args: miniArgv(command).slice(1),
         env,
         clearEnv: true,
         stdin: "null",
@@ -293,23 +302,11 @@ Deno.test({
       });
     const text = (b: Uint8Array) => new TextDecoder().decode(b);
     try {
-      const child = mini("login").spawn();
-      let stderr = "";
-      const collecting = (async () => {
-        for await (
-          const chunk of child.stderr.pipeThrough(new TextDecoderStream())
-        ) stderr += chunk;
-      })();
-      const deadline = Date.now() + 20_000;
-      while (!AUTH_URL.test(stderr) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      const url = AUTH_URL.exec(stderr)?.[1];
-      assert(url, stderr);
+      const login = spawnCommand(miniArgv("login"), env);
+      const [, url] = await login.waitFor(AUTH_URL);
       await (await approveLogin(await browser.newPage(), url)).close();
-      const stdout = await new Response(child.stdout).text();
-      assertEquals((await child.status).code, 0, stderr);
-      await collecting;
+      const { code, stdout, stderr } = await login.finish();
+      assertEquals(code, 0, stderr);
       assertEquals(stdout, "acme-mini: logged in as alice\n");
       assert(
         [...Deno.readDirSync(config)].length > 0,

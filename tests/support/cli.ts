@@ -80,7 +80,22 @@ export async function spawnCli(
   env: Record<string, string>,
   options: { stdin?: boolean; pty?: boolean } = {},
 ): Promise<RunningCli> {
-  const cli = [Deno.execPath(), ...await cliArgs(), ...args];
+  return spawnCommand(
+    [Deno.execPath(), ...await cliArgs(), ...args],
+    env,
+    options,
+  );
+}
+
+/**
+ * Starts any command line (a built bundle, an example program) and watches
+ * it like {@linkcode spawnCli}.
+ */
+export function spawnCommand(
+  cli: string[],
+  env: Record<string, string>,
+  options: { stdin?: boolean; pty?: boolean; cwd?: string } = {},
+): RunningCli {
   // In a pty (util-linux `script`), stdin, stdout and stderr are terminals;
   // everything the CLI prints arrives on script's stdout.
   const [cmd, cmdArgs] = options.pty
@@ -90,6 +105,7 @@ export async function spawnCli(
     args: cmdArgs,
     env,
     clearEnv: true,
+    cwd: options.cwd,
     stdin: options.stdin || options.pty ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
