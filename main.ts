@@ -6,7 +6,7 @@
  */
 
 import { runCli } from "./src/cli/mod.ts";
-import { brandEnv, brandText } from "./src/config/brand.ts";
+import { brandEnv, brandTerminal } from "./src/config/brand.ts";
 import { buildInfo } from "./src/config/build_info.ts";
 import {
   AuthctlError,
@@ -23,7 +23,8 @@ import { redact } from "./src/oauth/redact.ts";
 import { denoProcessRunner } from "./src/platform/process.ts";
 import { denoTerminal } from "./src/platform/terminal.ts";
 
-const terminal = denoTerminal();
+// Messages name the build's own variables (ACMECTL_GIT_HOSTS…).
+const terminal = brandTerminal(denoTerminal(), buildInfo.name);
 // A branded build reads its own variables (ACMECTL_*), never AUTHCTL_*.
 const system: SystemInfo = {
   os: Deno.build.os,
@@ -68,9 +69,7 @@ function report(err: unknown): number {
     // Commander has already printed its own usage errors.
     if (!err.code.startsWith("commander.")) {
       terminal.err(
-        `${buildInfo.name}: ${
-          brandText(redact(stripControl(err.message)), buildInfo.name)
-        }\n`,
+        `${buildInfo.name}: ${redact(stripControl(err.message))}\n`,
       );
     }
     return err.exitCode;

@@ -57,3 +57,11 @@ fi
 
 # Fetch the npm dependencies now, so the first command does not pause for it.
 deno install --quiet >&2
+# `deno bundle` (the release build, and its tests) fetches esbuild from npm
+# on first use: fetch it now, with this shell's network settings, so the
+# build's tests (which run with a minimal environment) find it cached.
+bundle_dir=$(mktemp -d)
+printf 'export {};\n' >"$bundle_dir/warm.ts"
+deno bundle --quiet "$bundle_dir/warm.ts" -o "$bundle_dir/warm.js" >&2 ||
+  say "deno bundle could not fetch esbuild; the build tests will fail"
+rm -rf "$bundle_dir"

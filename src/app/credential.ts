@@ -52,7 +52,7 @@ export function isFresh(
   now: number,
   minTtlMs = DEFAULT_MIN_TTL_MS,
 ): boolean {
-  if (credential.unusable) return false;
+  if (credential.unusable || credential.retiredAt !== undefined) return false;
   if (credential.expiresAt !== undefined) {
     return credential.expiresAt - now >= minTtlMs;
   }
@@ -60,25 +60,32 @@ export function isFresh(
 }
 
 /**
- * When the stored ID token expires (its `exp`, in ms), or undefined when
- * there is none or it cannot be read. The token was verified when stored;
- * this only reads it.
+ * The stored ID token's `exp` and `iat` (in ms), when it has them. The token
+ * was verified when stored; this only reads it.
  */
-export function idTokenExpiresAt(
+export function idTokenTimes(
   credential: StoredCredential,
-): number | undefined {
+): { expiresAt?: number; issuedAt?: number } {
   const part = credential.idToken?.split(".")[1];
-  if (!part) return undefined;
+  if (!part) return {};
   try {
     const payload = JSON.parse(
       new TextDecoder().decode(
         Uint8Array.fromBase64(part, { alphabet: "base64url" }),
       ),
     );
-    return typeof payload.exp === "number" ? payload.exp * 1000 : undefined;
+    const ms = (v: unknown) => typeof v === "number" ? v * 1000 : undefined;
+    return { expiresAt: ms(payload.exp), issuedAt: ms(payload.iat) };
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+/** When the stored ID token expires (its `exp`, in ms), when known. */
+export function idTokenExpiresAt(
+  credential: StoredCredential,
+): number | undefined {
+  return idTokenTimes(credential).expiresAt;
 }
 
 /** Whether the ID token lives at least `minTtlMs` longer. */

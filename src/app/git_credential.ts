@@ -106,7 +106,10 @@ export async function gitCredential(
         credential &&
         (!request.password || request.password === credential.accessToken)
       ) {
-        await deps.store.set(settings.profile, { ...credential, expiresAt: 0 });
+        await deps.store.set(settings.profile, {
+          ...credential,
+          retiredAt: deps.clock.now(),
+        });
       }
     } finally {
       lock.release();

@@ -76,6 +76,8 @@ export async function login(
       return { loggedIn: false, credential: cached };
     }
   }
+  // Before anyone is asked to approve: a login that cannot be saved fails now.
+  const placement = await deps.store.place(settings.profile);
   const provider = await discoverProvider({
     issuer: settings.issuer,
     clientId: settings.clientId,
@@ -115,7 +117,7 @@ export async function login(
     flow.name,
     deps.clock.now(),
   );
-  await deps.store.set(settings.profile, credential);
+  await placement.save(credential);
   return { loggedIn: true, credential };
 }
 
@@ -190,6 +192,7 @@ export async function loginWithToken(
       "The token given is empty, contains spaces, or is too long. Give the token alone.",
     );
   }
+  const placement = await deps.store.place(settings.profile);
   let identity: IdentityClaims | undefined;
   if (options.validateUrl) {
     await checkAt(options.validateUrl, value, deps);
@@ -236,7 +239,7 @@ export async function loginWithToken(
     obtainedAt: now,
     flow: "token",
   };
-  await deps.store.set(settings.profile, credential);
+  await placement.save(credential);
   return { loggedIn: true, credential };
 }
 

@@ -88,6 +88,7 @@ export async function freshCredential(
       identity: tokens.identity ?? current.identity,
       grantedScope: tokens.scope ?? current.grantedScope,
       obtainedAt: now,
+      retiredAt: undefined,
     };
     try {
       await deps.store.set(settings.profile, renewed);

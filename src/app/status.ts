@@ -11,40 +11,58 @@ import type { IdentityClaims, StoreLocation } from "../store/types.ts";
 import { canRefresh, isFresh, settingsMismatch } from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
 
-/** The status of one profile. Field names are stable for `--json`. */
+/** What became of the access token, for people and scripts. */
+export type AccessTokenState =
+  /** Within its lifetime (or a token given by the user, used until refused). */
+  | "valid"
+  /** Past its lifetime. */
+  | "expired"
+  /** A server refused it (`git-credential erase`); the next use refreshes. */
+  | "retired"
+  /** The provider refused the refresh token: only a new login helps. */
+  | "refused";
+
+/**
+ * The status of one profile. Field names are stable for `--json`, and every
+ * field is always present: `null` when there is nothing to say (no stored
+ * credentials, a lifetime the provider did not state, a claim it did not
+ * send).
+ */
 export interface StatusReport {
   /** The profile. */
   profile: string;
   /** A usable token exists: a fresh access token, or one a refresh can renew. */
   loggedIn: boolean;
-  /** Why not logged in, when not. */
-  reason?: string;
+  /** Why not logged in, or null when logged in. */
+  reason: string | null;
   /** "store", or "environment" for AUTHCTL_TOKEN. */
   source: "store" | "environment";
   /** The issuer the credentials are for. */
-  issuer?: string;
+  issuer: string | null;
   /** The client ID the credentials are for. */
-  clientId?: string;
+  clientId: string | null;
   /** The user's `sub`. */
-  subject?: string;
-  /** The user's name, when the provider gave it. */
-  name?: string;
+  subject: string | null;
+  /** The user's name (or login name), when the provider gave it. */
+  name: string | null;
   /** The user's email, when the provider gave it. */
-  email?: string;
+  email: string | null;
   /** What the ID token (and userinfo) said about the user. */
-  identity?: IdentityClaims;
+  identity: IdentityClaims | null;
   /** Granted scopes. */
-  scopes?: string[];
+  scopes: string[] | null;
   /** ISO 8601 UTC expiry of the access token, or null when unknown. */
-  expiresAt?: string | null;
+  expiresAt: string | null;
   /** Seconds until the access token expires (negative: expired), or null. */
-  expiresIn?: number | null;
-  /** Whether the access token itself is still valid. */
-  accessTokenValid?: boolean;
+  expiresIn: number | null;
+  /** Whether the access token itself can be handed out now. */
+  accessTokenValid: boolean | null;
+  /** What became of the access token, or null with no credentials. */
+  accessTokenState: AccessTokenState | null;
   /** Whether a refresh can renew the access token. */
-  canRefresh?: boolean;
+  canRefresh: boolean | null;
   /** How the credentials were obtained (loopback, device, paste, token). */
-  flow?: string;
+  flow: string | null;
   /** Where the credentials are kept. */
   storage: StoreLocation;
 }
@@ -54,21 +72,37 @@ export async function status(
   deps: Pick<AppDeps, "store" | "clock">,
   settings: Settings,
 ): Promise<StatusReport> {
+  const empty = {
+    profile: settings.profile,
+    reason: null,
+    issuer: null,
+    clientId: null,
+    subject: null,
+    name: null,
+    email: null,
+    identity: null,
+    scopes: null,
+    expiresAt: null,
+    expiresIn: null,
+    accessTokenValid: null,
+    accessTokenState: null,
+    canRefresh: null,
+    flow: null,
+  };
   if (settings.envToken) {
     return {
-      profile: settings.profile,
+      ...empty,
       loggedIn: true,
       source: "environment",
-      issuer: settings.issuer || undefined,
-      expiresAt: null,
-      expiresIn: null,
+      issuer: settings.issuer || null,
       accessTokenValid: true,
+      accessTokenState: "valid",
       canRefresh: false,
       storage: { backend: "environment", location: "AUTHCTL_TOKEN" },
     };
   }
   const base = {
-    profile: settings.profile,
+    ...empty,
     source: "store" as const,
     storage: await deps.store.where(settings.profile),
   };
@@ -89,22 +123,30 @@ export async function status(
   const valid = isFresh(credential, now, 0);
   const refreshable = canRefresh(credential);
   const usable = !mismatch && (valid || refreshable);
+  const state: AccessTokenState = credential.unusable
+    ? "refused"
+    : credential.retiredAt !== undefined
+    ? "retired"
+    : valid
+    ? "valid"
+    : "expired";
+  const identity = credential.identity;
   return {
     ...base,
     loggedIn: usable,
     reason: mismatch
       ? `The stored credentials were obtained for ${mismatch}.`
       : credential.unusable
-      ? `The provider rejected the credentials (${credential.unusable}).`
+      ? `The provider refused the credentials (${credential.unusable}); log in again.`
       : usable
-      ? undefined
+      ? null
       : "The access token has expired and cannot be refreshed.",
     issuer: credential.issuer,
     clientId: credential.clientId,
-    subject: credential.identity?.sub,
-    name: credential.identity?.name ?? credential.identity?.preferred_username,
-    email: credential.identity?.email,
-    identity: credential.identity,
+    subject: identity?.sub || null,
+    name: identity?.name ?? identity?.preferred_username ?? null,
+    email: identity?.email ?? null,
+    identity: identity ?? null,
     scopes: credential.grantedScope.split(" ").filter(Boolean),
     expiresAt: credential.expiresAt === undefined
       ? null
@@ -113,6 +155,7 @@ export async function status(
       ? null
       : Math.floor((credential.expiresAt - now) / 1000),
     accessTokenValid: valid,
+    accessTokenState: state,
     canRefresh: refreshable,
     flow: credential.flow,
   };

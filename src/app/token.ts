@@ -7,10 +7,11 @@
  */
 
 import type { Settings } from "../config/settings.ts";
+import { NotLoggedInError } from "../errors.ts";
 import type { StoredCredential } from "../store/types.ts";
 import {
   DEFAULT_MIN_TTL_MS,
-  idTokenExpiresAt,
+  idTokenTimes,
   isIdTokenFresh,
   notLoggedIn,
 } from "./credential.ts";
@@ -75,7 +76,7 @@ export async function getIdToken(
       // Nothing a refresh could fix: said below.
       (!c.idToken && c.flow === "token"),
   );
-  const expiresAt = idTokenExpiresAt(credential);
+  const { expiresAt, issuedAt } = idTokenTimes(credential);
   if (!credential.idToken || expiresAt === undefined) {
     throw notLoggedIn(
       settings.profile,
@@ -83,7 +84,22 @@ export async function getIdToken(
       "no_id_token",
     );
   }
-  if (expiresAt - deps.clock.now() < minTtlMs) {
+  const now = deps.clock.now();
+  if (expiresAt - now < minTtlMs) {
+    // Issued by the last exchange (the one that stored these tokens)?
+    const issuedNow = issuedAt !== undefined &&
+      issuedAt >= credential.obtainedAt - 60_000;
+    if (issuedNow && expiresAt > now) {
+      // Exit 4 (no usable token), but logging in again would not help.
+      throw new NotLoggedInError(
+        "id_token_short_lived",
+        `The provider issued a new ID token for profile "${settings.profile}", but it lives ${
+          Math.round((expiresAt - issuedAt) / 1000)
+        } s in all, less than --min-ttl (${
+          Math.round(minTtlMs / 1000)
+        } s). Give a smaller --min-ttl.`,
+      );
+    }
     throw notLoggedIn(
       settings.profile,
       `The ID token of profile "${settings.profile}" has expired and the provider did not issue a new one when refreshing.`,

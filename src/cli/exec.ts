@@ -7,6 +7,7 @@
 
 import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_TOKEN_VARIABLE, execWithToken } from "../app/exec.ts";
+import { brandText } from "../config/brand.ts";
 import { type CliDeps, commandContext, withCommonOptions } from "./context.ts";
 
 /** Where a command leaves the exit code it wants (exec: the program's). */
@@ -16,17 +17,19 @@ export interface CommandOutcome {
 
 /** Builds the `exec` command. */
 export function execCommand(cli: CliDeps, outcome: CommandOutcome) {
+  // A branded build hands out $ACMECTL_ACCESS_TOKEN.
+  const variable = brandText(DEFAULT_TOKEN_VARIABLE, cli.build.name);
   return withCommonOptions(
     new Command("exec")
       .description(
-        `run COMMAND with a fresh access token in $${DEFAULT_TOKEN_VARIABLE} (or --env NAME); exits with its exit code`,
+        `run COMMAND with a fresh access token in $${variable} (or --env NAME); exits with its exit code`,
       )
       .usage("[options] -- COMMAND [ARGS...]"),
   )
     .option(
       "--env <name>",
       "environment variable to put the token in",
-      DEFAULT_TOKEN_VARIABLE,
+      variable,
     )
     .option(
       "--min-ttl <seconds>",

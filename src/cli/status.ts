@@ -6,7 +6,8 @@
 
 import { Command } from "@commander-js/extra-typings";
 import { notLoggedIn } from "../app/credential.ts";
-import { status } from "../app/status.ts";
+import { status, type StatusReport } from "../app/status.ts";
+import { brandText } from "../config/brand.ts";
 import { stripControl } from "../errors.ts";
 import {
   type CliDeps,
@@ -29,31 +30,23 @@ export function statusCommand(cli: CliDeps) {
       const report = await status(deps, settings);
       const now = cli.clock.now();
       if (flags.json) {
-        cli.terminal.out(JSON.stringify(report, null, 2) + "\n");
+        cli.terminal.out(
+          brandText(JSON.stringify(report, null, 2), cli.build.name) + "\n",
+        );
       } else {
         const lines: [string, string][] = [["Profile", report.profile]];
         lines.push([
           "Logged in",
           report.loggedIn
-            ? `yes${describeIdentity(report.identity)}`
+            ? `yes${describeIdentity(report.identity ?? undefined)}`
             : `no — ${report.reason}`,
         ]);
         if (report.issuer) lines.push(["Issuer", report.issuer]);
         if (report.clientId) lines.push(["Client ID", report.clientId]);
         if (report.scopes) lines.push(["Scopes", report.scopes.join(" ")]);
-        if (report.expiresAt !== undefined) {
-          lines.push([
-            "Access token",
-            report.expiresAt === null
-              ? "lifetime unknown"
-              : `${
-                report.accessTokenValid ? "expires" : "expired"
-              } ${report.expiresAt} (${
-                relativeTime(Date.parse(report.expiresAt), now)
-              })`,
-          ]);
-        }
-        if (report.canRefresh !== undefined) {
+        const token = describeAccessToken(report, now);
+        if (token) lines.push(["Access token", token]);
+        if (report.canRefresh !== null) {
           lines.push(["Can refresh", report.canRefresh ? "yes" : "no"]);
         }
         lines.push([
@@ -61,12 +54,12 @@ export function statusCommand(cli: CliDeps) {
           `${report.storage.backend} (${report.storage.location})`,
         ]);
         const width = Math.max(...lines.map(([k]) => k.length)) + 2;
-        cli.terminal.out(
+        cli.terminal.out(brandText(
           lines.map(([k, v]) =>
             `${(k + ":").padEnd(width)}${stripControl(v)}\n`
-          )
-            .join(""),
-        );
+          ).join(""),
+          cli.build.name,
+        ));
       }
       if (
         report.loggedIn && report.expiresIn != null && report.expiresIn >= 0 &&
@@ -86,4 +79,27 @@ export function statusCommand(cli: CliDeps) {
         );
       }
     });
+}
+
+/** The "Access token" line: what became of it, and when it expires. */
+function describeAccessToken(
+  report: StatusReport,
+  now: number,
+): string | undefined {
+  switch (report.accessTokenState) {
+    case null:
+      return undefined;
+    case "refused":
+      return "refused by the provider; log in again";
+    case "retired":
+      return `retired after the server refused it${
+        report.canRefresh ? "; the next command refreshes it" : ""
+      }`;
+  }
+  if (report.expiresAt === null) {
+    return report.accessTokenValid ? "lifetime unknown" : "expired";
+  }
+  return `${
+    report.accessTokenState === "valid" ? "expires" : "expired"
+  } ${report.expiresAt} (${relativeTime(Date.parse(report.expiresAt), now)})`;
 }

@@ -12,6 +12,7 @@
  */
 
 import type { Env } from "../platform/env.ts";
+import type { Terminal } from "../platform/terminal.ts";
 
 /** The prefix the source code uses for its environment variables. */
 export const SOURCE_ENV_PREFIX = "AUTHCTL_";
@@ -44,4 +45,27 @@ export function brandText(text: string, name: string): string {
   return prefix === SOURCE_ENV_PREFIX
     ? text
     : text.replaceAll(SOURCE_ENV_PREFIX, prefix);
+}
+
+/**
+ * The terminal of a build named `name`: every message for a person
+ * (stderr) names the build's own variables. Standard output is left alone:
+ * it carries tokens, which must reach scripts byte for byte.
+ */
+export function brandTerminal(terminal: Terminal, name: string): Terminal {
+  if (envPrefix(name) === SOURCE_ENV_PREFIX) return terminal;
+  return {
+    out: (text) => terminal.out(text),
+    err: (text) => terminal.err(brandText(text, name)),
+    readLine: (signal) => terminal.readLine(signal),
+    get stdinIsTerminal() {
+      return terminal.stdinIsTerminal;
+    },
+    get stdoutIsTerminal() {
+      return terminal.stdoutIsTerminal;
+    },
+    get stderrIsTerminal() {
+      return terminal.stderrIsTerminal;
+    },
+  };
 }

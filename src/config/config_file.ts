@@ -106,26 +106,47 @@ export function parseConfig(
   doc: Record<string, unknown>,
   text = "",
 ): ConfigFile {
-  const bad = (what: string, table: string | undefined, key: string) => {
+  const bad: Bad = (what, table, key, found) => {
     const line = lineOf(text, table, key);
     return new UsageError(
       "config_invalid",
       `The config file "${path}"${
         line ? `, line ${line},` : ""
-      } has an invalid ${what}. Fix or remove it.`,
+      } has an invalid ${what}${
+        found === NOTHING ? "" : `, but ${describeValue(found)} was found`
+      }. Fix or remove it.`,
     );
   };
   const config: ConfigFile = { path, profiles: {} };
   for (const [key, value] of Object.entries(doc)) {
     if (key === "default_profile") {
       if (typeof value !== "string") {
-        throw bad(`"default_profile" (a string)`, undefined, key);
+        throw bad(
+          `"default_profile": a profile name (a string) was expected`,
+          undefined,
+          key,
+          value,
+        );
       }
       config.defaultProfile = value;
     } else if (key === "profiles") {
-      if (!isRecord(value)) throw bad(`"profiles" table`, undefined, key);
+      if (!isRecord(value)) {
+        throw bad(
+          `"profiles": a table of profiles was expected`,
+          undefined,
+          key,
+          value,
+        );
+      }
       for (const [name, table] of Object.entries(value)) {
-        if (!isRecord(table)) throw bad(`profile "${name}"`, undefined, name);
+        if (!isRecord(table)) {
+          throw bad(
+            `profile "${name}": a table ([profiles.${name}]) was expected`,
+            undefined,
+            name,
+            table,
+          );
+        }
         config.profiles[name] = parseProfile(name, table, bad);
       }
     } else {
@@ -133,6 +154,7 @@ export function parseConfig(
         `key "${key}" (known: default_profile, profiles)`,
         undefined,
         key,
+        NOTHING,
       );
     }
   }
@@ -142,7 +164,7 @@ export function parseConfig(
 function parseProfile(
   name: string,
   table: Record<string, unknown>,
-  bad: (what: string, table: string, key: string) => UsageError,
+  bad: Bad,
 ): ProfileConfig {
   const profile: ProfileConfig = {};
   const tableName = `profiles.${name}`;
@@ -156,11 +178,17 @@ function parseProfile(
         })`,
         tableName,
         key,
+        NOTHING,
       );
     }
     if (spec.field === "oob") {
       if (typeof value !== "boolean") {
-        throw bad(`"oob" ${where} (true or false)`, tableName, key);
+        throw bad(
+          `"oob" ${where}: true or false was expected`,
+          tableName,
+          key,
+          value,
+        );
       }
       profile.oob = value;
     } else if (spec.field === "scopes" || spec.field === "gitHosts") {
@@ -168,16 +196,31 @@ function parseProfile(
       else if (
         Array.isArray(value) && value.every((v) => typeof v === "string")
       ) profile[spec.field] = splitScopes(value);
-      else throw bad(`"${key}" ${where} (a list of strings)`, tableName, key);
+      else {
+        throw bad(
+          `"${key}" ${where}: a list of strings (or one string) was expected`,
+          tableName,
+          key,
+          value,
+        );
+      }
     } else {
       if (typeof value !== "string") {
-        throw bad(`"${key}" ${where} (a string)`, tableName, key);
+        throw bad(
+          `"${key}" ${where}: a string was expected`,
+          tableName,
+          key,
+          value,
+        );
       }
       if (spec.allowed && !spec.allowed.includes(value)) {
         throw bad(
-          `"${key}" ${where}: "${value}" (use ${spec.allowed.join(", ")})`,
+          `"${key}" ${where}: one of ${
+            spec.allowed.map((a) => `"${a}"`).join(", ")
+          } was expected`,
           tableName,
           key,
+          value,
         );
       }
       profile[spec.field as "issuer"] = value;
@@ -259,6 +302,29 @@ function lineOf(
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Marks an error about a key itself, not about its value. */
+const NOTHING = Symbol("no value");
+
+type Bad = (
+  what: string,
+  table: string | undefined,
+  key: string,
+  found: unknown,
+) => UsageError;
+
+/** What a TOML value is, for people: `the number 42`, `a list`. */
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "number" || typeof value === "bigint") {
+    return `the number ${value}`;
+  }
+  if (typeof value === "boolean") return `the boolean ${value}`;
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value instanceof Date) return "a date";
+  if (isRecord(value)) return "a table";
+  return "a value of another kind";
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -18,6 +18,8 @@ import { formatDuration, waitForUser } from "./wait.ts";
 export interface LoopbackOptions {
   /** Also accept a pasted redirect address from the terminal. */
   acceptPaste: boolean;
+  /** Open a browser here (false with `--no-browser`: only print the URL). */
+  openBrowser: boolean;
 }
 
 /** The loopback flow. */
@@ -25,7 +27,9 @@ export class LoopbackFlow implements LoginFlow {
   readonly name = "loopback";
   readonly #options: LoopbackOptions;
 
-  constructor(options: LoopbackOptions = { acceptPaste: false }) {
+  constructor(
+    options: LoopbackOptions = { acceptPaste: false, openBrowser: true },
+  ) {
     this.#options = options;
   }
 
@@ -48,17 +52,23 @@ export class LoopbackFlow implements LoginFlow {
         nonce,
         codeChallenge: pkce.challenge,
       });
-      terminal.err(
-        `Opening your browser to log in to ${provider.issuer}\n` +
-          `If it does not open, visit this URL in a browser on this machine:\n\n  ${url.href}\n\n`,
-      );
-      browser.open(url.href).then((opened) => {
-        if (!opened) {
-          terminal.err(
-            "No browser could be opened here; open the URL above yourself.\n",
-          );
-        }
-      }, () => {});
+      if (this.#options.openBrowser) {
+        terminal.err(
+          `Opening your browser to log in to ${provider.issuer}\n` +
+            `If it does not open, visit this URL in a browser on this machine:\n\n  ${url.href}\n\n`,
+        );
+        browser.open(url.href).then((opened) => {
+          if (!opened) {
+            terminal.err(
+              "No browser could be opened here; open the URL above yourself.\n",
+            );
+          }
+        }, () => {});
+      } else {
+        terminal.err(
+          `To log in to ${provider.issuer}, open this URL in a browser on this machine:\n\n  ${url.href}\n\n`,
+        );
+      }
       const waiting = [server.result];
       if (this.#options.acceptPaste) {
         terminal.err(

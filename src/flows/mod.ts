@@ -76,7 +76,12 @@ export function chooseFlow(
     new DeviceFlow({ qr: request.qr, openBrowser: browser.ok });
   switch (request.flow) {
     case "loopback":
-      return { flow: new LoopbackFlow({ acceptPaste: env.stdinIsTerminal }) };
+      return {
+        flow: new LoopbackFlow({
+          acceptPaste: env.stdinIsTerminal,
+          openBrowser: !request.noBrowser,
+        }),
+      };
     case "device":
       return { flow: device() };
     case "paste":
@@ -84,7 +89,10 @@ export function chooseFlow(
   }
   if (browser.ok) {
     return {
-      flow: new LoopbackFlow({ acceptPaste: env.stdinIsTerminal }),
+      flow: new LoopbackFlow({
+        acceptPaste: env.stdinIsTerminal,
+        openBrowser: true,
+      }),
       reason: `Logging in with the browser (${browser.why}; ${HOW_TO_CHOOSE}).`,
     };
   }

@@ -8,7 +8,12 @@
  * @module
  */
 
-import { InterruptedError, ProviderError, stripControl } from "../errors.ts";
+import {
+  InterruptedError,
+  ProviderError,
+  stripControl,
+  UsageError,
+} from "../errors.ts";
 import { anySignal } from "../platform/signal.ts";
 import { redact } from "./redact.ts";
 
@@ -150,19 +155,35 @@ export class Http {
   async #prepare(): Promise<void> {
     if (!this.#options.caFile) return;
     this.#clientReady ??= (async () => {
+      const file = this.#options.caFile!;
+      const fix =
+        "Give the path of a PEM file of root certificates with --ca-file or AUTHCTL_CA_FILE, or unset it.";
       let pem: string;
       try {
-        pem = await Deno.readTextFile(this.#options.caFile!);
+        pem = await Deno.readTextFile(file);
       } catch (err) {
-        throw new ProviderError(
+        // A setting that names no usable file: a configuration error.
+        throw new UsageError(
           "ca_file_unreadable",
-          `Cannot read the CA bundle "${this.#options.caFile}": ${
-            (err as Error).message
-          }.`,
+          `Cannot read the CA bundle "${file}": ${
+            err instanceof Deno.errors.NotFound
+              ? "no such file"
+              : (err as Error).message
+          }. ${fix}`,
           { cause: err },
         );
       }
-      this.#client = Deno.createHttpClient({ caCerts: [pem] });
+      try {
+        this.#client = Deno.createHttpClient({ caCerts: [pem] });
+      } catch (err) {
+        throw new UsageError(
+          "ca_file_invalid",
+          `The CA bundle "${file}" holds no usable PEM certificate: ${
+            (err as Error).message
+          }. ${fix}`,
+          { cause: err },
+        );
+      }
     })();
     await this.#clientReady;
   }

@@ -11,6 +11,7 @@ import { PrivateDir } from "./private_dir.ts";
 import {
   asStoredCredential,
   type CredentialStore,
+  type Placement,
   type StoredCredential,
   type StoreLocation,
 } from "./types.ts";
@@ -76,6 +77,13 @@ export class FileStore implements CredentialStore {
       `${profile}.json`,
       JSON.stringify(credential, null, 2),
     );
+  }
+
+  place(profile: string): Promise<Placement> {
+    return Promise.resolve({
+      backend: this.kind,
+      save: (credential) => this.set(profile, credential),
+    });
   }
 
   delete(profile: string): Promise<boolean> {

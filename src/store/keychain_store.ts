@@ -22,6 +22,7 @@ import { NotLoggedInError, StorageError } from "../errors.ts";
 import {
   asStoredCredential,
   type CredentialStore,
+  type Placement,
   type StoredCredential,
   type StoreLocation,
 } from "./types.ts";
@@ -100,6 +101,17 @@ interface Pointer {
   n: number;
 }
 
+/**
+ * The error for `--storage keychain` where no keychain answers, with the
+ * fix.
+ */
+export function keychainUnavailable(reason: string): StorageError {
+  return new StorageError(
+    "keychain_unavailable",
+    `The OS keychain is not usable here: ${reason}. Start or unlock it (on Linux, a Secret Service such as GNOME Keyring in your desktop session), or keep the credentials in a file with --storage file.`,
+  );
+}
+
 /** Keychain backend of {@linkcode CredentialStore}. */
 export class KeychainStore implements CredentialStore {
   readonly kind = "keychain";
@@ -142,6 +154,16 @@ export class KeychainStore implements CredentialStore {
     } catch (err) {
       return { ok: false, reason: (err as Error).message };
     }
+  }
+
+  /** Probes first: a login is never approved for a keychain that fails. */
+  async place(profile: string): Promise<Placement> {
+    const probe = await this.probe();
+    if (!probe.ok) throw keychainUnavailable(probe.reason);
+    return {
+      backend: this.kind,
+      save: (credential) => this.set(profile, credential),
+    };
   }
 
   async get(profile: string): Promise<StoredCredential | undefined> {

@@ -7,6 +7,7 @@
 
 import type {
   CredentialStore,
+  Placement,
   StoredCredential,
   StoreLocation,
 } from "./types.ts";
@@ -25,6 +26,13 @@ export class MemoryStore implements CredentialStore {
   set(profile: string, credential: StoredCredential): Promise<void> {
     this.#entries.set(profile, JSON.stringify(credential));
     return Promise.resolve();
+  }
+
+  place(profile: string): Promise<Placement> {
+    return Promise.resolve({
+      backend: this.kind,
+      save: (credential) => this.set(profile, credential),
+    });
   }
 
   delete(profile: string): Promise<boolean> {

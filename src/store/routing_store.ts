@@ -1,18 +1,20 @@
 /**
- * The store commands use: it puts a profile's credentials in the keychain
- * or in a file according to the storage mode, remembers which backend holds
- * each profile (so reading never probes the keychain again), and removes a
- * profile from every backend on logout.
+ * The store commands use: a login puts a profile's credentials in the
+ * keychain or in a file according to the storage mode; which backend holds
+ * each profile is remembered, so reading and rewriting (a refresh) never
+ * probe the keychain again and never move the credentials; logout removes a
+ * profile from every backend that may hold it.
  *
  * @module
  */
 
-import { StorageError } from "../errors.ts";
+import type { StorageError } from "../errors.ts";
 import type { FileStore } from "./file_store.ts";
-import type { KeychainStore } from "./keychain_store.ts";
+import { type KeychainStore, keychainUnavailable } from "./keychain_store.ts";
 import type { PrivateDir } from "./private_dir.ts";
 import type {
   CredentialStore,
+  Placement,
   StoredCredential,
   StoreLocation,
 } from "./types.ts";
@@ -57,22 +59,61 @@ export class RoutingStore implements CredentialStore {
     return await this.#backend(await this.#held(profile)).get(profile);
   }
 
+  /** Rewrites the entry where it is kept: never probes, never moves it. */
   async set(profile: string, credential: StoredCredential): Promise<void> {
-    const target = await this.#choose(profile);
-    await this.#backend(target).set(profile, credential);
-    const previous = await this.#held(profile);
-    await this.#remember(profile, target);
-    // Never leave a second, stale copy behind.
-    if (target === "keychain") await this.#o.file.delete(profile);
-    else if (previous === "keychain") {
-      await this.#kc().delete(profile).catch(() => false);
+    await this.#backend(await this.#held(profile)).set(profile, credential);
+  }
+
+  /**
+   * Where a new login goes: `file` and `keychain` as asked (the keychain
+   * probed first); `auto` keeps the backend that holds the profile, and
+   * probes the keychain only for a profile stored nowhere yet (or one whose
+   * keychain stopped answering).
+   */
+  async place(profile: string): Promise<Placement> {
+    const record = (await this.#records())[profile];
+    let target: Backend = "file";
+    let fallback: string | undefined;
+    if (this.#o.mode === "keychain") {
+      const probe = await this.#kc().probe();
+      if (!probe.ok) throw keychainUnavailable(probe.reason);
+      target = "keychain";
+    } else if (this.#o.mode === "auto" && record !== "file") {
+      const probe = await this.#kc().probe();
+      if (probe.ok) target = "keychain";
+      else fallback = probe.reason;
     }
+    return {
+      backend: target,
+      save: async (credential) => {
+        await this.#backend(target).set(profile, credential);
+        const previous = (await this.#records())[profile];
+        await this.#remember(profile, target);
+        // Never leave a second, stale copy behind.
+        if (target === "keychain") await this.#o.file.delete(profile);
+        else if (previous === "keychain") {
+          await this.#kc().delete(profile).catch(() => false);
+        }
+        if (fallback !== undefined && previous !== "file") {
+          this.#o.notice(
+            `The OS keychain is not usable here (${fallback}); storing the credentials in the file "${
+              this.#o.file.pathOf(profile)
+            }" instead, readable by you alone (mode 0600).`,
+          );
+        }
+      },
+    };
   }
 
   async delete(profile: string): Promise<boolean> {
+    const record = (await this.#records())[profile];
     const fromFile = await this.#o.file.delete(profile);
     let fromKeychain = false;
-    if (this.#o.mode !== "file" || (await this.#held(profile)) === "keychain") {
+    // A profile remembered in the file has no keychain copy (place() removes
+    // it); one remembered nowhere may have one, unless keychains are off.
+    if (
+      record === "keychain" || (record === undefined && this.#o.mode !== "file")
+    ) {
       // A keychain that cannot be reached holds nothing we could remove.
       fromKeychain = await this.#kc().delete(profile).catch((err) => {
         if ((err as StorageError).code === "keychain_timeout") throw err;
@@ -103,25 +144,6 @@ export class RoutingStore implements CredentialStore {
     const held = (await this.#records())[profile];
     if (held) return held;
     return this.#o.mode === "keychain" ? "keychain" : "file";
-  }
-
-  /** Where new credentials go; `auto` probes the keychain. */
-  async #choose(profile: string): Promise<Backend> {
-    if (this.#o.mode === "file") return "file";
-    const probe = await this.#kc().probe();
-    if (probe.ok) return "keychain";
-    if (this.#o.mode === "keychain") {
-      throw new StorageError(
-        "keychain_unavailable",
-        `The OS keychain is not usable: ${probe.reason}. Unlock or start it, or use --storage file.`,
-      );
-    }
-    this.#o.notice(
-      `The OS keychain is not usable here (${probe.reason}); storing the credentials in the file "${
-        this.#o.file.pathOf(profile)
-      }" instead, readable by you alone (mode 0600).`,
-    );
-    return "file";
   }
 
   #backend(backend: Backend): CredentialStore {

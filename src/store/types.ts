@@ -52,6 +52,12 @@ export interface StoredCredential {
    * `status` but hands out nothing until the next login.
    */
   unusable?: string;
+  /**
+   * Set (ms since the epoch) when a server refused the access token
+   * (`git-credential erase`): it is not handed out again, and the next
+   * command refreshes it.
+   */
+  retiredAt?: number;
 }
 
 /** Where a profile's entry is kept, for `status`. */
@@ -62,14 +68,33 @@ export interface StoreLocation {
   location: string;
 }
 
+/**
+ * Where a new login will store a profile, chosen and checked before the
+ * login starts (so a person never approves a login that cannot be saved).
+ */
+export interface Placement {
+  /** "file", "keychain" or "memory". */
+  readonly backend: string;
+  /** Stores the login's credential there, replacing any other copy. */
+  save(credential: StoredCredential): Promise<void>;
+}
+
 /** A credential backend: one entry per profile. */
 export interface CredentialStore {
   /** Backend name, e.g. "file". */
   readonly kind: string;
   /** The profile's entry, or undefined when there is none. */
   get(profile: string): Promise<StoredCredential | undefined>;
-  /** Replaces the profile's entry atomically. */
+  /**
+   * Replaces the profile's entry atomically, where it is kept now: a refresh
+   * or any other rewrite never moves credentials and never probes.
+   */
   set(profile: string, credential: StoredCredential): Promise<void>;
+  /**
+   * Chooses where a new login of the profile is stored, and checks that it
+   * can be written there; throws (naming the fix) when it cannot.
+   */
+  place(profile: string): Promise<Placement>;
   /** Removes the profile's entry; true when there was one. */
   delete(profile: string): Promise<boolean>;
   /** Profiles that have an entry. */
@@ -91,6 +116,7 @@ export function asStoredCredential(
     !str("accessToken") || !str("tokenType") || !str("grantedScope") ||
     !str("audience") || !str("flow") || !optStr("refreshToken") ||
     !optStr("idToken") || !optStr("unusable") ||
+    !(v.retiredAt === undefined || typeof v.retiredAt === "number") ||
     typeof v.obtainedAt !== "number" ||
     !(v.expiresAt === undefined || typeof v.expiresAt === "number") ||
     !Array.isArray(v.scopes) || !v.scopes.every((s) => typeof s === "string")

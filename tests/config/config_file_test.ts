@@ -50,7 +50,7 @@ Deno.test("config file: errors name the file, the line and the key", async () =>
     await assertRejects(() => loadConfigFile(path), {
       code: "config_invalid",
       message: new RegExp(
-        `"${path}", line 5, has an invalid "flow" in profile "a": "carrier-pigeon"`,
+        `"${path}", line 5, has an invalid "flow" in profile "a": one of "auto", "loopback", "device", "paste" was expected, but the string "carrier-pigeon" was found\\. Fix or remove it\\.`,
       ),
     });
     await Deno.writeTextFile(
@@ -58,7 +58,18 @@ Deno.test("config file: errors name the file, the line and the key", async () =>
       `[profiles.b]\nclient_id = "x"\n\n[profiles.a]\nclient_id = "y"\nstorage = 3\n`,
     );
     await assertRejects(() => loadConfigFile(path), {
-      message: /line 6, has an invalid "storage"/,
+      message:
+        /line 6, has an invalid "storage" in profile "a": a string was expected, but the number 3 was found\./,
+    });
+    await Deno.writeTextFile(path, `[profiles.a]\nclient_id = 42\n`);
+    await assertRejects(() => loadConfigFile(path), {
+      message:
+        /line 2, has an invalid "client_id" in profile "a": a string was expected, but the number 42 was found\./,
+    });
+    await Deno.writeTextFile(path, `[profiles.a]\nscopes = { a = 1 }\n`);
+    await assertRejects(() => loadConfigFile(path), {
+      message:
+        /"scopes" in profile "a": a list of strings \(or one string\) was expected, but a table was found\./,
     });
     await Deno.writeTextFile(
       path,

@@ -18,7 +18,7 @@ import {
 } from "../../scripts/headless_browser.ts";
 import { permissionFlags } from "../../scripts/cli_args.ts";
 import { smokeTest } from "../../scripts/smoke.ts";
-import { AUTH_URL, spawnCommand } from "../support/cli.ts";
+import { AUTH_URL, baseEnv, spawnCommand } from "../support/cli.ts";
 import { startPrivateKeyring } from "../support/keyring.ts";
 import { startProvider } from "../support/provider.ts";
 
@@ -30,11 +30,7 @@ async function runBuild(
   args: string[],
   extraEnv: Record<string, string> = {},
 ) {
-  const env: Record<string, string> = {};
-  for (const key of ["PATH", "HOME", "DENO_DIR", "TMPDIR"]) {
-    const value = Deno.env.get(key);
-    if (value !== undefined) env[key] = value;
-  }
+  const env = baseEnv();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "build", ...args],
     cwd: repo,

@@ -56,6 +56,13 @@ async function contract(
   await t.step("a missing profile is undefined", async () => {
     assertEquals(await store.get("absent"), undefined);
   });
+  await t.step("a login's placement saves, and where() names it", async () => {
+    const placement = await store.place("placed");
+    await placement.save(credential("p1"));
+    assertEquals((await store.get("placed"))?.accessToken, "p1");
+    assertEquals((await store.where("placed")).backend, placement.backend);
+    assertEquals(await store.delete("placed"), true);
+  });
   await t.step("set then get returns the same credential", async () => {
     await store.set("alpha", credential("a1"));
     assertEquals(await store.get("alpha"), credential("a1"));
@@ -299,7 +306,7 @@ Deno.test({
         "p",
         credential("stale-file-copy"),
       );
-      await make().set("p", credential("kc"));
+      await (await make().place("p")).save(credential("kc"));
       assert(probes > 0);
       // The stale plaintext copy is gone; the keychain holds the entry.
       assertEquals(await new FileStore({ configDir: dir }).get("p"), undefined);
@@ -337,7 +344,22 @@ Deno.test({
         notice: (text) => notices.push(text),
         keyring: () => Promise.resolve(broken),
       });
-      await store.set("p", credential("f"));
+      let probes = 0;
+      const counting = createStore({
+        configDir: dir,
+        appName: "authctl",
+        mode: "auto",
+        notice: (text) => notices.push(text),
+        keyring: () =>
+          Promise.resolve({
+            ...broken,
+            entry: () => {
+              probes++;
+              throw new Error("no Secret Service");
+            },
+          }),
+      });
+      await (await store.place("p")).save(credential("f"));
       assertEquals(notices.length, 1);
       assertMatch(
         notices[0],
@@ -345,6 +367,15 @@ Deno.test({
       );
       assertEquals((await store.where("p")).backend, "file");
       assertEquals((await store.get("p"))?.accessToken, "f");
+      // A refresh rewrites in place: no probe, no second notice.
+      await counting.set("p", credential("refreshed"));
+      assertEquals(probes, 0);
+      assertEquals(notices.length, 1);
+      assertEquals((await counting.get("p"))?.accessToken, "refreshed");
+      // A new login keeps the file it already uses: no probe, no notice.
+      await (await counting.place("p")).save(credential("again"));
+      assertEquals(probes, 0);
+      assertEquals(notices.length, 1);
       const keychainOnly = createStore({
         configDir: dir,
         appName: "authctl",
@@ -352,10 +383,65 @@ Deno.test({
         notice: () => {},
         keyring: () => Promise.resolve(broken),
       });
-      await assertRejects(() => keychainOnly.set("q", credential("k")), {
+      // Refused before any login starts, with the fix.
+      await assertRejects(() => keychainOnly.place("q"), {
         code: "keychain_unavailable",
-        message: /--storage file/,
+        message: /no Secret Service.*--storage file/,
       });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "routing: credentials stay where they were put; only login with --storage moves them",
+  ...opts,
+  fn: async () => {
+    await privateKeyring();
+    const dir = await Deno.makeTempDir();
+    try {
+      let probes = 0;
+      const counting = async (): Promise<KeyringApi> => {
+        const api = await loadNapiKeyring();
+        return {
+          ...api,
+          entry: (service, account) => {
+            if (account === "__authctl_probe__") probes++;
+            return api.entry(service, account);
+          },
+        };
+      };
+      const make = (mode: "auto" | "file" | "keychain") =>
+        createStore({
+          configDir: dir,
+          appName: "authctl-stay",
+          mode,
+          notice: () => {},
+          keyring: counting,
+        });
+      const file = new FileStore({ configDir: dir });
+      // login --storage file, with a working keychain at hand.
+      await (await make("file").place("p")).save(credential("one"));
+      assertEquals(probes, 0);
+      // A refresh (auto mode, the default) rewrites the file in place.
+      await make("auto").set("p", credential("two"));
+      assertEquals(probes, 0);
+      assertEquals((await file.get("p"))?.accessToken, "two");
+      assertEquals((await make("auto").where("p")).backend, "file");
+      // A plain login again keeps the file.
+      await (await make("auto").place("p")).save(credential("three"));
+      assertEquals((await file.get("p"))?.accessToken, "three");
+      // An explicit --storage keychain moves it, and leaves no file copy.
+      await (await make("keychain").place("p")).save(credential("four"));
+      assertEquals(await file.get("p"), undefined);
+      assertEquals((await make("auto").where("p")).backend, "keychain");
+      const before = probes;
+      await make("auto").set("p", credential("five"));
+      assertEquals(probes, before);
+      assertEquals((await make("auto").get("p"))?.accessToken, "five");
+      assertEquals(await make("auto").delete("p"), true);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -7,18 +7,39 @@ import { cliArgs } from "../../scripts/cli_args.ts";
 
 export { cliArgs };
 
+/**
+ * What a child inherits: where programs and Deno's cache are, and how this
+ * machine reaches the npm registry (a private CA, a proxy for Deno's own
+ * downloads).
+ */
+export const PASSED_THROUGH = [
+  "PATH",
+  "HOME",
+  "DENO_DIR",
+  "TMPDIR",
+  "LANG",
+  "NODE_EXTRA_CA_CERTS",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+];
+
+/** The inherited part of a child's environment ({@linkcode PASSED_THROUGH}). */
+export function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of PASSED_THROUGH) {
+    const value = Deno.env.get(key);
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
 /** Environment for a CLI child: isolated config, no inherited settings. */
 export function cliEnv(
   configDir: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of ["PATH", "HOME", "DENO_DIR", "TMPDIR", "LANG"]) {
-    const value = Deno.env.get(key);
-    if (value !== undefined) env[key] = value;
-  }
   return {
-    ...env,
+    ...baseEnv(),
     AUTHCTL_CONFIG_DIR: configDir,
     BROWSER: "true", // the test drives Chromium itself
     NO_COLOR: "1",
