@@ -87,8 +87,9 @@ Deno.test({
     const acmectl = async (
       args: string[],
       env: Record<string, string> = {},
+      stdin?: string,
     ) => {
-      const out = await new Deno.Command(Deno.execPath(), {
+      const child = new Deno.Command(Deno.execPath(), {
         args: ["run", ...permissions, bundle, ...args],
         cwd: empty,
         env: {
@@ -104,11 +105,16 @@ Deno.test({
           ...env,
         },
         clearEnv: true,
-        stdin: "null",
+        stdin: stdin === undefined ? "null" : "piped",
         stdout: "piped",
         stderr: "piped",
-      }).output();
-      return out;
+      }).spawn();
+      if (stdin !== undefined) {
+        const writer = child.stdin.getWriter();
+        await writer.write(new TextEncoder().encode(stdin));
+        await writer.close();
+      }
+      return await child.output();
     };
     try {
       await t.step(
@@ -181,6 +187,64 @@ Deno.test({
           assertMatch(text, /^Usage: acmectl login/);
           assertMatch(text, /env ACMECTL_ISSUER/);
           assertNotMatch(text, /AUTHCTL_/);
+        },
+      );
+
+      await t.step(
+        "branded everywhere: exec hands out $ACMECTL_ACCESS_TOKEN; no text names AUTHCTL_*",
+        async () => {
+          const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+          const env = { ACMECTL_TOKEN: "branded-token-value" };
+          const exec = await acmectl([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            'printf "%s|%s" "$ACMECTL_ACCESS_TOKEN" "${AUTHCTL_ACCESS_TOKEN-unset}"',
+          ], env);
+          assertEquals(text(exec.stderr), "");
+          assertEquals(text(exec.stdout), "branded-token-value|unset");
+          // Every help text, and the messages that name a variable.
+          const outputs: string[] = [];
+          for (
+            const args of [
+              ["--help"],
+              ...[
+                "login",
+                "status",
+                "token",
+                "header",
+                "exec",
+                "git-credential",
+                "verify",
+                "logout",
+                "version",
+                "profiles",
+              ].map((c) => [c, "--help"]),
+              ["token"],
+              ["status"],
+              ["login", "--flow", "paste", "--ca-file", "/nonexistent.pem"],
+            ]
+          ) {
+            const out = await acmectl(args);
+            outputs.push(
+              `${args.join(" ")}:\n${text(out.stdout)}${text(out.stderr)}`,
+            );
+          }
+          const git = await acmectl(
+            ["git-credential", "get"],
+            {},
+            "protocol=https\nhost=git.acme.example\n\n",
+          );
+          assertMatch(text(git.stderr), /ACMECTL_GIT_HOSTS/);
+          outputs.push(text(git.stderr));
+          const status = await acmectl(["status"], env);
+          assertMatch(text(status.stdout), /ACMECTL_TOKEN/);
+          outputs.push(text(status.stdout), text(status.stderr));
+          const all = outputs.join("\n");
+          assertMatch(all, /\$ACMECTL_ACCESS_TOKEN/);
+          assertMatch(all, /ACMECTL_CA_FILE/);
+          assertNotMatch(all, /AUTHCTL_/);
         },
       );
 
