@@ -570,11 +570,11 @@ export class Provider {
       ) {
         throw new Error(`"azp" is not the client ID (several audiences)`);
       }
+      // A nonce that was sent is compared by oauth4webapi (`expectedNonce`
+      // in exchangeCode); one that comes back although none was sent (the
+      // device flow) only here.
       if (nonce === null && payload.nonce !== undefined) {
         throw new Error(`unexpected "nonce": none was sent`);
-      }
-      if (nonce !== null && nonce !== "any" && payload.nonce !== nonce) {
-        throw new Error(`"nonce" does not match the one sent`);
       }
       const pick = (k: string) =>
         typeof payload[k] === "string" ? payload[k] as string : undefined;

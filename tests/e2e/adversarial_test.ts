@@ -71,6 +71,14 @@ const callback = (h: HostileProvider, edit: (p: URLSearchParams) => string) => {
 const status = async (env: Record<string, string>) =>
   JSON.parse((await runCli(["status", "--json"], env)).stdout);
 
+/** How a refused ID-token algorithm is reported: by authctl's allow-list. */
+const ALG_REFUSED =
+  /ID token from "[^"]+" failed verification: "alg" \(Algorithm\) Header Parameter value not allowed\./;
+
+/** The same, when oauth4webapi refuses an algorithm the metadata lacks. */
+const OAUTH4WEBAPI_ALG_REFUSED =
+  /token response is unusable: unexpected JWT "alg" header parameter\./;
+
 const table: Row[] = [
   // A. The callback and the authorization response
   {
@@ -281,7 +289,8 @@ const table: Row[] = [
     name: "alg none",
     setup: (h) => idToken(h, (c) => c, { alg: "none" }),
     code: 3,
-    message: /ID token|alg/,
+    // Refused by oauth4webapi before authctl's own check runs.
+    message: OAUTH4WEBAPI_ALG_REFUSED,
   },
   {
     item: "C19",
@@ -292,7 +301,24 @@ const table: Row[] = [
         key: new TextEncoder().encode("hostile-client-hostile-client-32"),
       }),
     code: 3,
-    message: /ID token|alg/,
+    // Not advertised: oauth4webapi refuses it first.
+    message: OAUTH4WEBAPI_ALG_REFUSED,
+  },
+  {
+    item: "C19",
+    name: "HS256, advertised by the provider itself",
+    setup: (h) => {
+      h.hostile.metadata.id_token_signing_alg_values_supported = [
+        "RS256",
+        "HS256",
+      ];
+      idToken(h, (c) => c, {
+        alg: "HS256",
+        key: new TextEncoder().encode("hostile-client-hostile-client-32"),
+      });
+    },
+    code: 3,
+    message: ALG_REFUSED,
   },
   {
     item: "C20",
@@ -508,6 +534,29 @@ const table: Row[] = [
       })),
     code: 0,
     check: undefined,
+  },
+  // E. Storage
+  {
+    item: "E37",
+    name: "logout revokes the refresh token, and the access token",
+    setup: () => {},
+    code: 0,
+    async check(env, configDir, h) {
+      const stored = (await new FileStore({ configDir }).get("default"))!;
+      assert(stored.refreshToken, "a refresh token to revoke");
+      h.revocations.length = 0;
+      const r = await runCli(["logout"], env);
+      assertEquals(r.code, 0, r.stderr);
+      const seen = h.revocations.map((f) => [
+        f.get("token"),
+        f.get("token_type_hint"),
+        f.get("client_id"),
+      ]);
+      assertEquals(seen, [
+        [stored.refreshToken, "refresh_token", h.clientId],
+        [stored.accessToken, "access_token", h.clientId],
+      ]);
+    },
   },
 ];
 

@@ -193,6 +193,24 @@ Deno.test({
             `test -n "$AUTHCTL_ACCESS_TOKEN"`,
           ], env);
           assertEquals(plain.code, 0, plain.stderr);
+          // The program gets exactly the arguments given: the token is in
+          // its environment, never in its argv.
+          const argv = await runCli([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            `printf '%s\\n' "$0" "$@"; cat /proc/$$/cmdline`,
+            "zero",
+            "one",
+          ], env);
+          assertEquals(argv.code, 0, argv.stderr);
+          assertEquals(argv.stdout.slice(0, 9), "zero\none\n");
+          const cmdline = argv.stdout.slice(9).split("\0").slice(0, -1);
+          assertMatch(cmdline[0], /(^|\/)sh$/);
+          assertEquals(cmdline.length, 5, cmdline.join(" "));
+          assertEquals(cmdline.slice(3), ["zero", "one"]);
+          assertEquals(argv.stdout.includes(await current()), false);
         },
       );
 

@@ -5,6 +5,7 @@
 
 import { assertEquals, assertRejects } from "../support/assert.ts";
 import { discoverProvider } from "../../src/oauth/provider.ts";
+import { getAccessToken } from "../../mod.ts";
 import { startFakeProvider } from "../support/fake_provider.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -74,6 +75,40 @@ Deno.test("discovery: an unreachable issuer is exit 3 with the URL", async () =>
       discoverProvider({ issuer: `http://127.0.0.1:${port}`, clientId: "c" }),
     { code: "unreachable", message: new RegExp(`127\\.0\\.0\\.1:${port}`) },
   );
+});
+
+Deno.test("discovery: a plain-http issuer off loopback is refused before any request, library included", async () => {
+  // The CLI checks its settings too; the library (mod.ts) relies on this.
+  // `.invalid` never resolves, so even a regression sends nothing anywhere.
+  const issuer = "http://login.authctl-test.invalid";
+  let fetched = 0;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (...args) => {
+    fetched++;
+    return realFetch(...args);
+  };
+  try {
+    await assertRejects(
+      () => discoverProvider({ issuer, clientId: "c" }),
+      {
+        code: "insecure_issuer",
+        message: /plain-http issuer "http:\/\/login\.authctl-test\.invalid"/,
+      },
+    );
+    await assertRejects(
+      () =>
+        getAccessToken({
+          name: "lib-test",
+          issuer,
+          clientId: "c",
+          storage: "memory",
+        }),
+      { code: "insecure_issuer" },
+    );
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  assertEquals(fetched, 0);
 });
 
 Deno.test("code exchange: the ID token's signature, nonce and audience are verified", () =>

@@ -55,6 +55,8 @@ export interface HostileProvider {
   hostile: Hostile;
   /** Requests per path. */
   hits: Map<string, number>;
+  /** The form of every revocation request (RFC 7009), in order. */
+  revocations: URLSearchParams[];
   /** Private keys: k1 is published; k2 only when a scenario publishes it. */
   keys: { k1: CryptoKey; k2: CryptoKey; stranger: CryptoKey };
   close(): Promise<void>;
@@ -95,6 +97,7 @@ export async function startHostileProvider(
     { challenge: string; nonce: string; redirect: string }
   >();
   const hits = new Map<string, number>();
+  const revocations: URLSearchParams[] = [];
   let jwksFetches = 0;
   const skew = options.skewSeconds ?? 0;
   const now = () => Math.floor(Date.now() / 1000) + skew;
@@ -244,6 +247,7 @@ export async function startHostileProvider(
         case "/me":
           return Response.json(hostile.userinfo());
         case "/revoke":
+          revocations.push(form);
           return new Response(null, { status: 200 });
         default:
           return new Response("not found", { status: 404 });
@@ -266,6 +270,7 @@ export async function startHostileProvider(
     clientId: CLIENT_ID,
     hostile,
     hits,
+    revocations,
     keys: {
       k1: k1.privateKey,
       k2: k2.privateKey,
