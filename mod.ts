@@ -41,7 +41,7 @@ export {
 } from "./src/app/embed.ts";
 export type { LoginResult } from "./src/app/login.ts";
 export type { LogoutResult } from "./src/app/logout.ts";
-export type { StatusReport } from "./src/app/status.ts";
+export type { AccessTokenState, StatusReport } from "./src/app/status.ts";
 export {
   type CliIdTokenClaims,
   createCliIdTokenVerifier,
