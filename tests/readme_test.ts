@@ -32,7 +32,7 @@ async function help(path: string[]): Promise<string> {
   return terminal.stdout;
 }
 
-/** The lines of one titled section of help ("Options:", "Commands:"). */
+/** The lines of one titled section of help ("FLAGS", "COMMANDS"). */
 function section(text: string, title: string): string[] {
   const lines = text.split("\n");
   const start = lines.indexOf(title);
@@ -45,14 +45,20 @@ function section(text: string, title: string): string[] {
   return out;
 }
 
-/** The flags help lists, without the universal -h/--help. */
+/**
+ * The flags help lists, without the universal -h/--help. A pair a person
+ * can negate (`--browser/--no-browser`, on by default) counts as the
+ * negation, the spelling people type.
+ */
 function helpFlags(text: string): string[] {
   const flags = new Set<string>();
-  for (const line of section(text, "Options:")) {
-    const m = /^ {2}(?:(-[A-Za-z]), )?(--[a-z][\w-]*)/.exec(line);
+  for (const line of section(text, "FLAGS")) {
+    const m =
+      /^\s+(?:(-[A-Za-z])\s+)?[[(]?(--[a-z][\w-]*)(?:\/(--no-[a-z][\w-]*))?/
+        .exec(line);
     if (m) {
       if (m[1]) flags.add(m[1]);
-      flags.add(m[2]);
+      flags.add(m[3] ?? m[2]);
     }
   }
   return [...flags].filter((f) => f !== "-h" && f !== "--help").sort();
@@ -60,7 +66,7 @@ function helpFlags(text: string): string[] {
 
 /** The commands help lists. */
 function helpCommands(text: string): string[] {
-  return section(text, "Commands:")
+  return section(text, "COMMANDS")
     .map((line) => /^ {2}([a-z][\w-]*)/.exec(line)?.[1])
     .filter((c): c is string => c !== undefined)
     .sort();
@@ -140,6 +146,8 @@ Deno.test("README: the Usage block lists every command and flag of --help, and n
   const mismatches: string[] = [];
   for (const path of paths) {
     const shown = helpFlags(await help(path ? path.split(" ") : []));
+    // -V: the earlier releases' spelling of -v, still understood.
+    if (path === "") shown.push("-V");
     const written = new Set(usage.get(path) ?? []);
     if (!usage.has(path)) mismatches.push(`"${path}" is not in the README`);
     if (common.commands.includes(path)) {

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { type Command, Option } from "@commander-js/extra-typings";
 import type { AppDeps } from "../app/deps.ts";
 import type { BuildInfo } from "../config/build_info.ts";
 import { loadConfigFile } from "../config/config_file.ts";
@@ -24,7 +23,8 @@ import type { ProcessRunner } from "../platform/process.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, type NetworkOptions } from "../oauth/http.ts";
 import { createAppDeps } from "../app/runtime.ts";
-import { createStore, STORAGE_MODES } from "../store/mod.ts";
+import { createStore } from "../store/mod.ts";
+import type { CommonFlags } from "./flags.ts";
 
 /** The platform the CLI runs on, built by `main.ts` or a test. */
 export interface CliDeps {
@@ -39,61 +39,6 @@ export interface CliDeps {
   environment: () => Environment;
   /** Runs programs for `exec`. */
   processes: ProcessRunner;
-}
-
-/** Flags shared by every command, as commander parses them. */
-export interface CommonFlags {
-  profile?: string;
-  issuer?: string;
-  clientId?: string;
-  scope?: string[];
-  audience?: string;
-  storage?: string;
-  httpTimeout?: string;
-  caFile?: string;
-  debug?: boolean;
-}
-
-/** Adds the setting flags every command takes. */
-export function withCommonOptions<
-  A extends unknown[],
-  O extends Record<string, unknown>,
-  G extends Record<string, unknown>,
->(command: Command<A, O, G>) {
-  return command
-    .option("--profile <name>", "profile to use (env AUTHCTL_PROFILE)")
-    .option("--issuer <url>", "OpenID provider issuer URL (env AUTHCTL_ISSUER)")
-    .option(
-      "--client-id <id>",
-      "public OAuth client ID (env AUTHCTL_CLIENT_ID)",
-    )
-    .option(
-      "--scope <scope>",
-      "scope to request, repeatable; openid and offline_access are always requested (env AUTHCTL_SCOPES)",
-      (value: string, previous: string[] | undefined) => [
-        ...(previous ?? []),
-        value,
-      ],
-    )
-    .option("--audience <aud>", "audience to request (env AUTHCTL_AUDIENCE)")
-    .option(
-      "--http-timeout <duration>",
-      "timeout of each request to the provider (default 30s; env AUTHCTL_HTTP_TIMEOUT)",
-    )
-    .option(
-      "--ca-file <path>",
-      "PEM file of extra root certificates, for corporate TLS (env AUTHCTL_CA_FILE)",
-    )
-    .option(
-      "--debug",
-      "trace every HTTP exchange on stderr, secrets redacted (env AUTHCTL_DEBUG=1)",
-    )
-    .addOption(
-      new Option(
-        "--storage <where>",
-        "where credentials go: auto (keychain, else a file), keychain or file (env AUTHCTL_STORAGE)",
-      ).choices(STORAGE_MODES),
-    );
 }
 
 /** Settings and dependencies for one command run. */
@@ -120,7 +65,7 @@ export async function configContext(cli: CliDeps) {
 
 /** Resolves settings from flags, environment, config file and build. */
 export async function commandContext(
-  flags: CommonFlags & { port?: string; flow?: string },
+  flags: CommonFlags & { readonly port?: string; readonly flow?: string },
   cli: CliDeps,
 ): Promise<CommandContext> {
   const dir = configDir(cli.system, cli.build.name);
@@ -131,7 +76,7 @@ export async function commandContext(
     profile: flags.profile,
     issuer: flags.issuer,
     clientId: flags.clientId,
-    scopes: flags.scope,
+    scopes: flags.scope ? [...flags.scope] : undefined,
     audience: flags.audience,
     ports: flags.port,
     flow: flags.flow,
@@ -213,4 +158,21 @@ export function relativeTime(target: number, now: number): string {
     ? `${Math.floor(abs / 3600)}h${Math.floor((abs % 3600) / 60)}m`
     : `${Math.floor(abs / 86400)}d`;
   return diff >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** " as alice (alice@example.com)", or "" when nothing is known. */
+export function describeIdentity(
+  identity?: {
+    sub: string;
+    name?: string;
+    email?: string;
+    preferred_username?: string;
+  },
+): string {
+  if (!identity) return "";
+  const name = identity.preferred_username ?? identity.name ?? identity.sub;
+  const email = identity.email && identity.email !== name
+    ? ` (${identity.email})`
+    : "";
+  return ` as ${name}${email}`;
 }

@@ -5,54 +5,85 @@
  * @module
  */
 
-import { Command } from "@commander-js/extra-typings";
-import { DEFAULT_TOKEN_VARIABLE, execWithToken } from "../app/exec.ts";
+import { buildCommand } from "@stricli/core";
+import { DEFAULT_TOKEN_VARIABLE } from "../app/exec.ts";
 import { brandText } from "../config/brand.ts";
-import { type CliDeps, commandContext, withCommonOptions } from "./context.ts";
+import { commandContext } from "./context.ts";
+import {
+  action,
+  type CliContext,
+  type CommonFlags,
+  commonFlags,
+  minTtlFlag,
+  text,
+} from "./flags.ts";
+import { parseMinTtl } from "./token.ts";
 
-/** Where a command leaves the exit code it wants (exec: the program's). */
-export interface CommandOutcome {
-  exitCode: number;
+const execFlags = {
+  ...commonFlags,
+  env: text(
+    "environment variable to put the token in (default: AUTHCTL_ACCESS_TOKEN)",
+    "name",
+  ),
+  minTtl: minTtlFlag,
+} as const;
+
+/** `exec`'s flags that take a value, as typed: `--env`, `--min-ttl`… */
+export const EXEC_VALUE_FLAGS: ReadonlySet<string> = new Set(
+  Object.entries(execFlags)
+    .filter(([, spec]) => spec.kind !== "boolean")
+    .map(([key]) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
+);
+
+/** `exec`'s flags. */
+interface ExecFlags extends CommonFlags {
+  readonly env?: string;
+  readonly minTtl: string;
 }
 
-/** Builds the `exec` command. */
-export function execCommand(cli: CliDeps, outcome: CommandOutcome) {
-  // A branded build hands out $ACMECTL_ACCESS_TOKEN.
-  const variable = brandText(DEFAULT_TOKEN_VARIABLE, cli.build.name);
-  return withCommonOptions(
-    new Command("exec")
-      .description(
-        `run COMMAND with a fresh access token in $${variable} (or --env NAME); exits with its exit code`,
-      )
-      .usage("[options] -- COMMAND [ARGS...]"),
-  )
-    .option(
-      "--env <name>",
-      "environment variable to put the token in",
-      variable,
-    )
-    .option(
-      "--min-ttl <seconds>",
-      "refresh first when the token expires within this many seconds",
-      "60",
-    )
-    .argument("<command...>", "the program to run and its arguments")
-    // Everything after the program's name is the program's own.
-    .passThroughOptions()
-    .action(async (command, flags) => {
-      const { settings, deps } = await commandContext(flags, cli);
-      const minTtl = Number(flags.minTtl);
-      outcome.exitCode = await execWithToken(
-        deps,
-        cli.processes,
-        settings,
-        {
-          command,
-          variable: flags.env,
-          minTtlMs: Number.isInteger(minTtl) && minTtl >= 0
-            ? minTtl * 1000
-            : undefined,
+/**
+ * Builds the `exec` command. Everything after the program's name is the program's
+ * own, flags included (`runCli` ends authctl's flags there).
+ */
+export const execCommand = () =>
+  buildCommand<ExecFlags, string[], CliContext>({
+    docs: {
+      brief:
+        "run COMMAND with a fresh access token in $AUTHCTL_ACCESS_TOKEN (or --env NAME); exits with its exit code",
+    },
+    parameters: {
+      flags: execFlags,
+      positional: {
+        kind: "array",
+        parameter: {
+          brief: "the program to run and its arguments",
+          parse: String,
+          placeholder: "command",
         },
-      );
-    });
-}
+        minimum: 1,
+      },
+    },
+    func: action(
+      async function (
+        this: CliContext,
+        flags: ExecFlags,
+        ...command: string[]
+      ) {
+        const cli = this.cli;
+        const { execWithToken } = await import("../app/exec.ts");
+        const { settings, deps } = await commandContext(flags, cli);
+        this.outcome.exitCode = await execWithToken(
+          deps,
+          cli.processes,
+          settings,
+          {
+            command,
+            // A branded build hands out $ACMECTL_ACCESS_TOKEN.
+            variable: flags.env ??
+              brandText(DEFAULT_TOKEN_VARIABLE, cli.build.name),
+            minTtlMs: parseMinTtl(flags.minTtl),
+          },
+        );
+      },
+    ),
+  });

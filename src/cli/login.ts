@@ -4,58 +4,90 @@
  * @module
  */
 
-import { Command, Option } from "@commander-js/extra-typings";
+import { buildCommand } from "@stricli/core";
 import { UsageError } from "../errors.ts";
-import { FLOW_NAMES } from "../flows/names.ts";
+import { FLOW_NAMES, type FlowName } from "../flows/names.ts";
 import {
-  type CliDeps,
   commandContext,
+  describeIdentity,
   parseDuration,
   relativeTime,
-  withCommonOptions,
 } from "./context.ts";
+import {
+  action,
+  type CliContext,
+  type CommonFlags,
+  commonFlags,
+  text,
+  textWithDefault,
+  toggle,
+} from "./flags.ts";
 
 /** Default time to wait for the user to finish in the browser. */
 const DEFAULT_TIMEOUT = "5m";
 
-/** Builds the `login` command. */
-export function loginCommand(cli: CliDeps) {
-  return withCommonOptions(
-    new Command("login").description(
-      "log in to the provider and store the tokens",
-    ),
-  )
-    .addOption(
-      new Option(
-        "--flow <flow>",
-        "how to log in: auto (the default) picks loopback where a browser can be opened, else device, else paste (env AUTHCTL_FLOW)",
-      ).choices(FLOW_NAMES),
-    )
-    .option("--no-browser", "do not open a browser on this machine")
-    .option("--no-qr", "do not show the device flow's QR code")
-    .option(
-      "--port <ports>",
-      "callback port(s) for the loopback flow: 8765, 8765,8770 or 8765-8769 (default: any free port; env AUTHCTL_PORT)",
-    )
-    .option(
-      "--timeout <duration>",
-      "how long to wait for the browser or a paste (e.g. 300, 90s, 5m)",
-      DEFAULT_TIMEOUT,
-    )
-    .option("--force", "log in again even when still logged in")
-    .option(
-      "--token-stdin",
-      "store a personal access token (or any bearer token) read from stdin, for CI",
-    )
-    .option(
-      "--with-token <token>",
-      "store this token (it lands in your shell history: prefer --token-stdin)",
-    )
-    .option(
-      "--validate-url <url>",
-      "check a given token with a GET here instead of the userinfo endpoint",
-    )
-    .action(async (flags) => {
+/** `login`'s flags. */
+interface LoginFlags extends CommonFlags {
+  readonly flow?: FlowName;
+  readonly browser: boolean;
+  readonly qr: boolean;
+  readonly port?: string;
+  readonly timeout: string;
+  readonly force?: boolean;
+  readonly tokenStdin?: boolean;
+  readonly withToken?: string;
+  readonly validateUrl?: string;
+}
+
+/** Builds the `login` command (when it runs, or for help). */
+export const loginCommand = () =>
+  buildCommand<LoginFlags, [], CliContext>({
+    docs: { brief: "log in to the provider and store the tokens" },
+    parameters: {
+      flags: {
+        ...commonFlags,
+        flow: {
+          kind: "enum",
+          values: FLOW_NAMES,
+          brief:
+            "how to log in: auto (the default) picks loopback where a browser can be opened, else device, else paste (env AUTHCTL_FLOW)",
+          optional: true,
+        },
+        browser: {
+          kind: "boolean",
+          brief: "open a browser on this machine (--no-browser: never)",
+          default: true,
+        },
+        qr: {
+          kind: "boolean",
+          brief: "show the device flow's QR code (--no-qr: never)",
+          default: true,
+        },
+        port: text(
+          "callback port(s) for the loopback flow: 8765, 8765,8770 or 8765-8769 (default: any free port; env AUTHCTL_PORT)",
+          "ports",
+        ),
+        timeout: textWithDefault(
+          "how long to wait for the browser or a paste (e.g. 300, 90s, 5m)",
+          "duration",
+          DEFAULT_TIMEOUT,
+        ),
+        force: toggle("log in again even when still logged in"),
+        tokenStdin: toggle(
+          "store a personal access token (or any bearer token) read from stdin, for CI",
+        ),
+        withToken: text(
+          "store this token (it lands in your shell history: prefer --token-stdin)",
+          "token",
+        ),
+        validateUrl: text(
+          "check a given token with a GET here instead of the userinfo endpoint",
+          "url",
+        ),
+      },
+    },
+    func: action(async function (this: CliContext, flags: LoginFlags) {
+      const cli = this.cli;
       const timeoutMs = parseDuration(flags.timeout, "--timeout");
       const { settings, deps } = await commandContext(flags, cli);
       if (flags.tokenStdin || flags.withToken !== undefined) {
@@ -104,22 +136,5 @@ export function loginCommand(cli: CliDeps) {
           ? `Logged in${who} to ${result.credential.issuer} as profile "${settings.profile}".\n`
           : `Already logged in${who} to ${result.credential.issuer}${expiry}. Use --force to log in again.\n`,
       );
-    });
-}
-
-/** " as alice (alice@example.com)", or "" when nothing is known. */
-export function describeIdentity(
-  identity?: {
-    sub: string;
-    name?: string;
-    email?: string;
-    preferred_username?: string;
-  },
-): string {
-  if (!identity) return "";
-  const name = identity.preferred_username ?? identity.name ?? identity.sub;
-  const email = identity.email && identity.email !== name
-    ? ` (${identity.email})`
-    : "";
-  return ` as ${name}${email}`;
-}
+    }),
+  });

@@ -4,19 +4,34 @@
  * @module
  */
 
-import { Command } from "@commander-js/extra-typings";
-import { logout, logoutAll, type LogoutResult } from "../app/logout.ts";
-import { type CliDeps, commandContext, withCommonOptions } from "./context.ts";
+import { buildCommand } from "@stricli/core";
+import type { LogoutResult } from "../app/logout.ts";
+import { commandContext } from "./context.ts";
+import {
+  action,
+  type CliContext,
+  type CommonFlags,
+  commonFlags,
+  toggle,
+} from "./flags.ts";
 
-/** Builds the `logout` command. */
-export function logoutCommand(cli: CliDeps) {
-  return withCommonOptions(
-    new Command("logout").description(
-      "revoke the profile's tokens at the provider and remove them here",
-    ),
-  )
-    .option("--all", "log out of every profile")
-    .action(async (flags) => {
+/** `logout`'s flags. */
+interface LogoutFlags extends CommonFlags {
+  readonly all?: boolean;
+}
+
+/** Builds the `logout` command (when it runs, or for help). */
+export const logoutCommand = () =>
+  buildCommand<LogoutFlags, [], CliContext>({
+    docs: {
+      brief: "revoke the profile's tokens at the provider and remove them here",
+    },
+    parameters: {
+      flags: { ...commonFlags, all: toggle("log out of every profile") },
+    },
+    func: action(async function (this: CliContext, flags: LogoutFlags) {
+      const cli = this.cli;
+      const { logout, logoutAll } = await import("../app/logout.ts");
       const { settings, deps } = await commandContext(flags, cli);
       const results = flags.all
         ? await logoutAll(deps)
@@ -25,8 +40,8 @@ export function logoutCommand(cli: CliDeps) {
         cli.terminal.err("No profile is logged in; nothing to remove.\n");
       }
       for (const result of results) cli.terminal.err(describe(result));
-    });
-}
+    }),
+  });
 
 function describe(r: LogoutResult): string {
   if (!r.removed && r.revocation === "not-applicable") {

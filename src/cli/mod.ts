@@ -1,23 +1,24 @@
 /**
- * The command-line interface: one file per command, each a thin layer from
- * flags to a use case in `src/app/`.
+ * The command-line interface: one file per command (its flags, their typed
+ * values, then a call into `src/app/`), parsed by `@stricli/core`, chosen
+ * for its start-up cost: a pure ES module with no dependencies and no
+ * `node:` imports, so `authctl token` pays almost nothing for parsing. Each
+ * command loads its use case only when it runs.
  *
  * @module
  */
 
-import {
-  Command,
-  CommanderError,
-  type CommandUnknownOpts,
-} from "@commander-js/extra-typings";
+import { buildApplication, buildRouteMap, run } from "@stricli/core";
 import { brandText } from "../config/brand.ts";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
-import { type CommandOutcome, execCommand } from "./exec.ts";
+import { EXEC_VALUE_FLAGS, execCommand } from "./exec.ts";
+import type { CliContext, CommandOutcome } from "./flags.ts";
 import { gitCredentialCommand } from "./git_credential.ts";
+import { helpCommand } from "./help.ts";
 import { loginCommand } from "./login.ts";
 import { logoutCommand } from "./logout.ts";
-import { profilesCommand } from "./profiles.ts";
+import { profilesRoutes } from "./profiles.ts";
 import { statusCommand } from "./status.ts";
 import { headerCommand, tokenCommand } from "./token.ts";
 import { verifyCommand } from "./verify.ts";
@@ -25,12 +26,42 @@ import { versionCommand } from "./version.ts";
 
 export type { CliDeps } from "./context.ts";
 
-/** Commander outcomes that are not errors. */
-const BENIGN = new Set([
-  "commander.helpDisplayed",
-  "commander.help",
-  "commander.version",
-]);
+/** The program's description, first in its help. */
+export const PROGRAM_BRIEF =
+  "Log in to an OAuth 2.0 / OpenID Connect provider and hand tokens to scripts and tools.";
+
+/** Every command, built on demand: building one has a cost. */
+const COMMANDS = {
+  login: loginCommand,
+  status: statusCommand,
+  token: tokenCommand,
+  header: headerCommand,
+  exec: execCommand,
+  "git-credential": gitCredentialCommand,
+  verify: verifyCommand,
+  logout: logoutCommand,
+  version: versionCommand,
+  profiles: profilesRoutes,
+  help: helpCommand,
+} as const;
+
+/**
+ * The commands to parse `args` with: only the one named first (so `token`
+ * builds `token` alone), or all of them for the program's own help, `help`
+ * and anything unknown (whose error suggests the nearest name).
+ */
+export function routesFor(args: readonly string[]) {
+  const first = args[0] as keyof typeof COMMANDS;
+  const names = Object.hasOwn(COMMANDS, first) && first !== "help"
+    ? [first]
+    : Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
+  return buildRouteMap({
+    docs: { brief: PROGRAM_BRIEF },
+    routes: Object.fromEntries(
+      names.map((name) => [name, COMMANDS[name]()]),
+    ),
+  });
+}
 
 /**
  * Runs the CLI with `args` (without the program name). Resolves with the
@@ -38,51 +69,74 @@ const BENIGN = new Set([
  * throws an AuthctlError otherwise.
  */
 export async function runCli(args: string[], cli: CliDeps): Promise<number> {
-  const outcome: CommandOutcome = { exitCode: 0 };
-  const output = {
-    writeOut: (text: string) =>
-      cli.terminal.out(brandText(text, cli.build.name)),
-    writeErr: (text: string) =>
-      cli.terminal.err(brandText(text, cli.build.name)),
-  };
-  const program = new Command(cli.build.name)
-    .description(
-      "Log in to an OAuth 2.0 / OpenID Connect provider and hand tokens to scripts and tools.",
-    )
-    .version(cli.build.version, "-V, --version")
-    .showHelpAfterError(`(run "${cli.build.name} --help" for usage)`)
-    .configureOutput(output)
-    // Lets `exec` hand every option after the program's name to the program.
-    .enablePositionalOptions()
-    .exitOverride();
-  // Each command has its own option types; the program needs them only as
-  // commands.
-  const commands: CommandUnknownOpts[] = [
-    loginCommand(cli) as unknown as CommandUnknownOpts,
-    statusCommand(cli) as unknown as CommandUnknownOpts,
-    tokenCommand(cli) as unknown as CommandUnknownOpts,
-    headerCommand(cli) as unknown as CommandUnknownOpts,
-    execCommand(cli, outcome) as unknown as CommandUnknownOpts,
-    gitCredentialCommand(cli) as unknown as CommandUnknownOpts,
-    verifyCommand(cli) as unknown as CommandUnknownOpts,
-    logoutCommand(cli) as unknown as CommandUnknownOpts,
-    versionCommand(cli) as unknown as CommandUnknownOpts,
-    profilesCommand(cli) as unknown as CommandUnknownOpts,
-  ];
-  for (const command of commands) {
-    program.addCommand(command.configureOutput(output).exitOverride());
-    for (const sub of command.commands) {
-      sub.configureOutput(output).exitOverride();
+  const name = cli.build.name;
+  const application = (input: string[]) =>
+    buildApplication<CliContext>(routesFor(input), {
+      name,
+      versionInfo: { currentVersion: cli.build.version },
+      scanner: {
+        caseStyle: "allow-kebab-for-camel",
+        allowArgumentEscapeSequence: true,
+      },
+      documentation: {
+        caseStyle: "convert-camel-to-kebab",
+        disableAnsiColor: true,
+        onlyRequiredInUsageLine: true,
+      },
+    });
+  let input = normalize(args);
+  for (let depth = 0; depth < 2; depth++) {
+    let stderr = "";
+    const outcome: CommandOutcome = { exitCode: 0 };
+    const context: CliContext & {
+      process: { exitCode?: number | string | null };
+    } = {
+      cli,
+      outcome,
+      process: {
+        stdout: { write: (text) => cli.terminal.out(brandText(text, name)) },
+        // The parser writes only its usage errors here: they are reported
+        // once, by main.ts, as one line with the hint.
+        stderr: { write: (text) => void (stderr += text) },
+        // Left unset: the parser sets it (`??=`) to its own outcome.
+        exitCode: undefined,
+      },
+    };
+    await run(application(input), input, context);
+    if (outcome.error !== undefined) throw outcome.error;
+    if (outcome.rerun) {
+      input = outcome.rerun;
+      continue;
     }
-  }
-  try {
-    await program.parseAsync(args, { from: "user" });
+    const code = Number(context.process.exitCode ?? 0);
+    if (code !== 0 || stderr) {
+      const said = stderr.trim().split("\n").map((l) => l.trim()).join("; ");
+      throw new UsageError(
+        "usage",
+        `${said || `Invalid usage (${code})`}. Run "${name} --help" for usage.`,
+      );
+    }
     return outcome.exitCode;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (BENIGN.has(err.code) || err.exitCode === 0) return 0;
-      throw new UsageError(err.code, err.message, { cause: err });
-    }
-    throw err;
   }
+  return 0;
+}
+
+/**
+ * The two spellings the parser does not know by itself: `-V` for
+ * `--version`, and `exec`'s program arguments, which end authctl's own
+ * flags at the program's name (as `--` would).
+ */
+function normalize(args: string[]): string[] {
+  if (args.length === 1 && args[0] === "-V") return ["--version"];
+  if (args[0] !== "exec") return args;
+  for (let i = 1; i < args.length; i++) {
+    const word = args[i];
+    if (word === "--") return args;
+    if (word.startsWith("-") && word !== "-") {
+      if (!word.includes("=") && EXEC_VALUE_FLAGS.has(word)) i++;
+      continue;
+    }
+    return [...args.slice(0, i), "--", ...args.slice(i)];
+  }
+  return args;
 }

@@ -5,105 +5,173 @@
  * @module
  */
 
-import { Command, Option } from "@commander-js/extra-typings";
+import { buildCommand, buildRouteMap } from "@stricli/core";
+import { FLOW_NAMES, type FlowName } from "../flows/names.ts";
+import type { StorageMode } from "../store/modes.ts";
+import { configContext } from "./context.ts";
 import {
-  addProfile,
-  listProfiles,
-  removeProfile,
-  useProfile,
-} from "../app/profiles.ts";
-import { splitScopes } from "../config/config_file.ts";
-import { FLOW_NAMES } from "../flows/names.ts";
-import { STORAGE_MODES } from "../store/routing_store.ts";
-import { type CliDeps, configContext } from "./context.ts";
+  action,
+  type CliContext,
+  repeatable,
+  requiredText,
+  storageFlag,
+  text,
+  toggle,
+} from "./flags.ts";
 
-/** Builds the `profiles` command and its subcommands. */
-export function profilesCommand(cli: CliDeps) {
-  const out = (text: string) => cli.terminal.out(text);
-  const say = (text: string) => cli.terminal.err(`${text}\n`);
-  const profiles = new Command("profiles").description(
-    "manage profiles: named settings for several environments",
-  );
-  profiles.command("list")
-    .description("list profiles (the default one is marked *)")
-    .option("--json", "print as JSON")
-    .action(async (flags) => {
-      const { config, store } = await configContext(cli);
-      const list = await listProfiles(config, store);
-      if (flags.json) return out(JSON.stringify(list, null, 2) + "\n");
-      if (list.length === 0) {
-        return say(
-          `No profiles yet. Add one: ${cli.build.name} profiles add NAME --issuer URL --client-id ID`,
-        );
-      }
-      for (const p of list) {
-        out(
-          `${p.isDefault ? "*" : " "} ${p.name.padEnd(16)} ${
-            (p.issuer ?? "(not in config)").padEnd(40)
-          } ${p.hasCredentials ? "logged in" : ""}`.trimEnd() + "\n",
-        );
-      }
-    });
-  profiles.command("use")
-    .description(
-      "make NAME the default profile (--profile and AUTHCTL_PROFILE still win)",
-    )
-    .argument("<name>", "profile name")
-    .action(async (name) => {
-      const { config } = await configContext(cli);
-      await useProfile(config, name);
-      say(`The default profile is now "${name}".`);
-    });
-  profiles.command("add")
-    .description("add a profile to config.toml")
-    .argument("<name>", "profile name")
-    .requiredOption("--issuer <url>", "OpenID provider issuer URL")
-    .requiredOption("--client-id <id>", "public OAuth client ID")
-    .option(
-      "--scope <scope>",
-      "extra scope, repeatable",
-      (
-        value: string,
-        previous: string[] | undefined,
-      ) => [...(previous ?? []), value],
-    )
-    .option("--audience <aud>", "audience to request")
-    .option("--port <ports>", "callback port(s) registered with the provider")
-    .addOption(
-      new Option("--flow <flow>", "preferred login flow").choices(FLOW_NAMES),
-    )
-    .addOption(
-      new Option("--storage <where>", "where credentials go").choices(
-        STORAGE_MODES,
-      ),
-    )
-    .option("--force", "replace an existing profile")
-    .action(async (name, flags) => {
-      const { config } = await configContext(cli);
-      await addProfile(config, name, {
-        issuer: flags.issuer,
-        clientId: flags.clientId,
-        scopes: flags.scope ? splitScopes(flags.scope) : undefined,
-        audience: flags.audience,
-        ports: flags.port,
-        flow: flags.flow,
-        storage: flags.storage,
-      }, flags.force);
-      say(
-        `Added profile "${name}". Log in with: ${cli.build.name} login --profile ${name}`,
-      );
-    });
-  profiles.command("remove")
-    .description("remove a profile and its stored credentials")
-    .argument("<name>", "profile name")
-    .action(async (name) => {
-      const { config, store } = await configContext(cli);
-      const removed = await removeProfile(config, store, name);
-      say(
-        `Removed profile "${name}"${
-          removed.credentials ? " and its stored credentials" : ""
-        }.`,
-      );
-    });
-  return profiles;
+const nameArgument = {
+  kind: "tuple",
+  parameters: [{ brief: "profile name", parse: String, placeholder: "name" }],
+} as const;
+
+const say = (ctx: CliContext, text: string) =>
+  ctx.cli.terminal.err(`${text}\n`);
+
+const listCommand = () =>
+  buildCommand<
+    { readonly json?: boolean },
+    [],
+    CliContext
+  >({
+    docs: { brief: "list profiles (the default one is marked *)" },
+    parameters: { flags: { json: toggle("print as JSON") } },
+    func: action(
+      async function (this: CliContext, flags: { readonly json?: boolean }) {
+        const { listProfiles } = await import("../app/profiles.ts");
+        const cli = this.cli;
+        const { config, store } = await configContext(cli);
+        const list = await listProfiles(config, store);
+        if (flags.json) {
+          return cli.terminal.out(JSON.stringify(list, null, 2) + "\n");
+        }
+        if (list.length === 0) {
+          return say(
+            this,
+            `No profiles yet. Add one: ${cli.build.name} profiles add NAME --issuer URL --client-id ID`,
+          );
+        }
+        for (const p of list) {
+          cli.terminal.out(
+            `${p.isDefault ? "*" : " "} ${p.name.padEnd(16)} ${
+              (p.issuer ?? "(not in config)").padEnd(40)
+            } ${p.hasCredentials ? "logged in" : ""}`.trimEnd() + "\n",
+          );
+        }
+      },
+    ),
+  });
+
+const useCommand = () =>
+  buildCommand<Record<never, never>, [string], CliContext>({
+    docs: {
+      brief:
+        "make NAME the default profile (--profile and AUTHCTL_PROFILE still win)",
+    },
+    parameters: { positional: nameArgument },
+    func: action(
+      async function (
+        this: CliContext,
+        _flags: Record<never, never>,
+        name: string,
+      ) {
+        const { useProfile } = await import("../app/profiles.ts");
+        const { config } = await configContext(this.cli);
+        await useProfile(config, name);
+        say(this, `The default profile is now "${name}".`);
+      },
+    ),
+  });
+
+/** `profiles add`'s flags. */
+interface AddFlags {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly scope?: readonly string[];
+  readonly audience?: string;
+  readonly port?: string;
+  readonly flow?: FlowName;
+  readonly storage?: StorageMode;
+  readonly force?: boolean;
 }
+
+const addCommand = () =>
+  buildCommand<AddFlags, [string], CliContext>({
+    docs: { brief: "add a profile to config.toml" },
+    parameters: {
+      flags: {
+        issuer: requiredText("OpenID provider issuer URL", "url"),
+        clientId: requiredText("public OAuth client ID", "id"),
+        scope: repeatable("extra scope, repeatable", "scope"),
+        audience: text("audience to request", "aud"),
+        port: text("callback port(s) registered with the provider", "ports"),
+        flow: {
+          kind: "enum",
+          values: FLOW_NAMES,
+          brief: "preferred login flow",
+          optional: true,
+        },
+        storage: storageFlag("where credentials go"),
+        force: toggle("replace an existing profile"),
+      },
+      positional: nameArgument,
+    },
+    func: action(
+      async function (this: CliContext, flags: AddFlags, name: string) {
+        const { addProfile } = await import("../app/profiles.ts");
+        const { splitScopes } = await import("../config/config_file.ts");
+        const { config } = await configContext(this.cli);
+        await addProfile(config, name, {
+          issuer: flags.issuer,
+          clientId: flags.clientId,
+          scopes: flags.scope ? splitScopes(flags.scope) : undefined,
+          audience: flags.audience,
+          ports: flags.port,
+          flow: flags.flow,
+          storage: flags.storage,
+        }, flags.force);
+        say(
+          this,
+          `Added profile "${name}". Log in with: ${this.cli.build.name} login --profile ${name}`,
+        );
+      },
+    ),
+  });
+
+const removeCommand = () =>
+  buildCommand<
+    Record<never, never>,
+    [string],
+    CliContext
+  >({
+    docs: { brief: "remove a profile and its stored credentials" },
+    parameters: { positional: nameArgument },
+    func: action(
+      async function (
+        this: CliContext,
+        _flags: Record<never, never>,
+        name: string,
+      ) {
+        const { removeProfile } = await import("../app/profiles.ts");
+        const { config, store } = await configContext(this.cli);
+        const removed = await removeProfile(config, store, name);
+        say(
+          this,
+          `Removed profile "${name}"${
+            removed.credentials ? " and its stored credentials" : ""
+          }.`,
+        );
+      },
+    ),
+  });
+
+/** Builds the `profiles` commands (when it runs, or for help). */
+export const profilesRoutes = () =>
+  buildRouteMap({
+    docs: { brief: "manage profiles: named settings for several environments" },
+    routes: {
+      list: listCommand(),
+      use: useCommand(),
+      add: addCommand(),
+      remove: removeCommand(),
+    },
+  });

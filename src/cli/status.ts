@@ -4,28 +4,37 @@
  * @module
  */
 
-import { Command } from "@commander-js/extra-typings";
-import { notLoggedIn } from "../app/credential.ts";
-import { status, type StatusReport } from "../app/status.ts";
+import { buildCommand } from "@stricli/core";
+import type { StatusReport } from "../app/status.ts";
 import { brandText } from "../config/brand.ts";
 import { stripControl } from "../errors.ts";
+import { commandContext, describeIdentity, relativeTime } from "./context.ts";
 import {
-  type CliDeps,
-  commandContext,
-  relativeTime,
-  withCommonOptions,
-} from "./context.ts";
-import { describeIdentity } from "./login.ts";
+  action,
+  type CliContext,
+  type CommonFlags,
+  commonFlags,
+  toggle,
+} from "./flags.ts";
 
-/** Builds the `status` command. */
-export function statusCommand(cli: CliDeps) {
-  return withCommonOptions(
-    new Command("status").description(
-      "show the login state of a profile (exit 4 when not logged in)",
-    ),
-  )
-    .option("--json", "print the status as JSON")
-    .action(async (flags) => {
+/** `status`'s flags. */
+interface StatusFlags extends CommonFlags {
+  readonly json?: boolean;
+}
+
+/** Builds the `status` command (when it runs, or for help). */
+export const statusCommand = () =>
+  buildCommand<StatusFlags, [], CliContext>({
+    docs: {
+      brief: "show the login state of a profile (exit 4 when not logged in)",
+    },
+    parameters: {
+      flags: { ...commonFlags, json: toggle("print the status as JSON") },
+    },
+    func: action(async function (this: CliContext, flags: StatusFlags) {
+      const cli = this.cli;
+      const { status } = await import("../app/status.ts");
+      const { notLoggedIn } = await import("../app/credential.ts");
       const { settings, deps } = await commandContext(flags, cli);
       const report = await status(deps, settings);
       const now = cli.clock.now();
@@ -57,7 +66,8 @@ export function statusCommand(cli: CliDeps) {
         cli.terminal.out(brandText(
           lines.map(([k, v]) =>
             `${(k + ":").padEnd(width)}${stripControl(v)}\n`
-          ).join(""),
+          )
+            .join(""),
           cli.build.name,
         ));
       }
@@ -78,8 +88,8 @@ export function statusCommand(cli: CliDeps) {
           "status_not_logged_in",
         );
       }
-    });
-}
+    }),
+  });
 
 /** The "Access token" line: what became of it, and when it expires. */
 function describeAccessToken(

@@ -6,12 +6,19 @@
  * @module
  */
 
-import { Command, Option } from "@commander-js/extra-typings";
-import { getIdToken, getToken } from "../app/token.ts";
+import { buildCommand } from "@stricli/core";
+import type { AppDeps } from "../app/deps.ts";
 import type { Settings } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
-import type { AppDeps } from "../app/deps.ts";
-import { type CliDeps, commandContext, withCommonOptions } from "./context.ts";
+import { commandContext } from "./context.ts";
+import {
+  action,
+  type CliContext,
+  type CommonFlags,
+  commonFlags,
+  minTtlFlag,
+  toggle,
+} from "./flags.ts";
 
 /** Output formats of `token`. */
 export const TOKEN_FORMATS = ["plain", "json", "kubectl"] as const;
@@ -26,60 +33,77 @@ interface HandedToken {
   scope?: string;
 }
 
-/** Builds the `token` command. */
-export function tokenCommand(cli: CliDeps) {
-  return withCommonOptions(
-    new Command("token").description(
-      "print a valid access token on stdout (exit 4 when there is none)",
-    ),
-  )
-    .addOption(
-      new Option("--format <format>", "output format: plain, json or kubectl")
-        .choices(TOKEN_FORMATS).default("plain" as const),
-    )
-    .option("--json", "same as --format json")
-    .option(
-      "--id-token",
-      "print the ID token instead (what a backend that accepts CLI ID tokens wants)",
-    )
-    .option(
-      "--min-ttl <seconds>",
-      "refresh first when the token expires within this many seconds",
-      "60",
-    )
-    .action(async (flags) => {
-      const format = flags.json ? "json" : flags.format;
-      const { settings, deps } = await commandContext(flags, cli);
-      const handed = await handOut(deps, settings, flags);
-      cli.terminal.out(render(handed, format, Boolean(flags.idToken)));
-    });
+/** `token`'s flags. */
+interface TokenFlags extends CommonFlags {
+  readonly format: typeof TOKEN_FORMATS[number];
+  readonly json?: boolean;
+  readonly idToken?: boolean;
+  readonly minTtl: string;
 }
 
-/** Builds the `header` command. */
-export function headerCommand(cli: CliDeps) {
-  return withCommonOptions(
-    new Command("header").description(
-      'print "Authorization: Bearer <token>" for `curl -H @-` (the token never reaches an argv)',
-    ),
-  )
-    .option("--id-token", "carry the ID token instead of the access token")
-    .option(
-      "--min-ttl <seconds>",
-      "refresh first when the token expires within this many seconds",
-      "60",
-    )
-    .action(async (flags) => {
-      const { settings, deps } = await commandContext(flags, cli);
+/** Builds the `token` command (when it runs, or for help). */
+export const tokenCommand = () =>
+  buildCommand<TokenFlags, [], CliContext>({
+    docs: {
+      brief: "print a valid access token on stdout (exit 4 when there is none)",
+    },
+    parameters: {
+      flags: {
+        ...commonFlags,
+        format: {
+          kind: "enum",
+          values: TOKEN_FORMATS,
+          brief: "output format: plain, json or kubectl",
+          default: "plain",
+        },
+        json: toggle("same as --format json"),
+        idToken: toggle(
+          "print the ID token instead (what a backend that accepts CLI ID tokens wants)",
+        ),
+        minTtl: minTtlFlag,
+      },
+    },
+    func: action(async function (this: CliContext, flags: TokenFlags) {
+      const format = flags.json ? "json" : flags.format;
+      const { settings, deps } = await commandContext(flags, this.cli);
       const handed = await handOut(deps, settings, flags);
-      cli.terminal.out(`Authorization: Bearer ${handed.token}\n`);
-    });
+      this.cli.terminal.out(render(handed, format, Boolean(flags.idToken)));
+    }),
+  });
+
+/** `header`'s flags. */
+interface HeaderFlags extends CommonFlags {
+  readonly idToken?: boolean;
+  readonly minTtl: string;
 }
+
+/** Builds the `header` command (when it runs, or for help). */
+export const headerCommand = () =>
+  buildCommand<HeaderFlags, [], CliContext>({
+    docs: {
+      brief:
+        'print "Authorization: Bearer <token>" for `curl -H @-` (the token never reaches an argv)',
+    },
+    parameters: {
+      flags: {
+        ...commonFlags,
+        idToken: toggle("carry the ID token instead of the access token"),
+        minTtl: minTtlFlag,
+      },
+    },
+    func: action(async function (this: CliContext, flags: HeaderFlags) {
+      const { settings, deps } = await commandContext(flags, this.cli);
+      const handed = await handOut(deps, settings, flags);
+      this.cli.terminal.out(`Authorization: Bearer ${handed.token}\n`);
+    }),
+  });
 
 async function handOut(
   deps: AppDeps,
   settings: Settings,
-  flags: { minTtl: string; idToken?: boolean },
+  flags: { readonly minTtl: string; readonly idToken?: boolean },
 ): Promise<HandedToken> {
+  const { getIdToken, getToken } = await import("../app/token.ts");
   const minTtlMs = parseMinTtl(flags.minTtl);
   if (flags.idToken) {
     const { idToken, expiresAt } = await getIdToken(deps, settings, {
@@ -132,7 +156,8 @@ function render(
   }
 }
 
-function parseMinTtl(value: string): number {
+/** `--min-ttl` in milliseconds; a usage error unless whole seconds. */
+export function parseMinTtl(value: string): number {
   const minTtl = Number(value);
   if (!Number.isInteger(minTtl) || minTtl < 0) {
     throw new UsageError(

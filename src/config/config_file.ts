@@ -70,7 +70,8 @@ const PROFILE_KEYS: Record<
 export async function loadConfigFile(path: string): Promise<ConfigFile> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    // Synchronous: one small file, on every command's path.
+    text = Deno.readTextFileSync(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return { path, profiles: {} };
     throw new UsageError(

@@ -44,20 +44,32 @@ export class PrivateDir {
     return `${this.path}${this.#sep}${name}`;
   }
 
-  /** A file's text, or undefined when it (or the directory) does not exist. */
-  async read(name: string): Promise<string | undefined> {
-    if (!await this.#checkDir(this.path, true)) return undefined;
+  /**
+   * A file's text, or undefined when it (or the directory) does not exist.
+   * Synchronous system calls: on `token`'s path, each asynchronous one
+   * costs a round trip through the runtime's thread pool.
+   */
+  read(name: string): Promise<string | undefined> {
+    try {
+      return Promise.resolve(this.#readSync(name));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #readSync(name: string): string | undefined {
+    if (!this.#checkDir(this.path, true)) return undefined;
     const path = this.pathOf(name);
     let info: Deno.FileInfo;
     try {
-      info = await Deno.lstat(path);
+      info = Deno.lstatSync(path);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return undefined;
       throw ioError("read", path, err);
     }
     this.#checkFile(path, info);
     try {
-      return await Deno.readTextFile(path);
+      return Deno.readTextFileSync(path);
     } catch (err) {
       throw ioError("read", path, err);
     }
@@ -148,7 +160,7 @@ export class PrivateDir {
 
   /** Names of the regular files ending in `suffix`, without it, sorted. */
   async list(suffix: string): Promise<string[]> {
-    if (!await this.#checkDir(this.path, true)) return [];
+    if (!this.#checkDir(this.path, true)) return [];
     const names: string[] = [];
     for await (const entry of Deno.readDir(this.path)) {
       if (
@@ -165,7 +177,7 @@ export class PrivateDir {
     for (
       const [dir, strict] of [[this.#parent, false], [this.path, true]] as const
     ) {
-      if (await this.#checkDir(dir, strict)) continue;
+      if (this.#checkDir(dir, strict)) continue;
       try {
         await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
         if (this.#posix) await Deno.chmod(dir, 0o700);
@@ -180,10 +192,10 @@ export class PrivateDir {
    * (strict) closed to others or (not strict) not writable by others.
    * Returns false when it does not exist.
    */
-  async #checkDir(dir: string, strict: boolean): Promise<boolean> {
+  #checkDir(dir: string, strict: boolean): boolean {
     let info: Deno.FileInfo;
     try {
-      info = await Deno.lstat(dir);
+      info = Deno.lstatSync(dir);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return false;
       throw ioError("inspect", dir, err);

@@ -19,15 +19,9 @@ import type {
   StoreLocation,
 } from "./types.ts";
 
-/** `--storage`: where new credentials go. */
-export type StorageMode = "auto" | "keychain" | "file";
+import type { StorageMode } from "./modes.ts";
 
-/** The storage modes. */
-export const STORAGE_MODES: readonly StorageMode[] = [
-  "auto",
-  "keychain",
-  "file",
-];
+export { STORAGE_MODES, type StorageMode } from "./modes.ts";
 
 type Backend = "keychain" | "file";
 

@@ -54,10 +54,14 @@ Deno.test("cli: version --json shows the build and its baked settings", async ()
 Deno.test("cli: help is not an error and names the build's command", async () => {
   const { terminal, cli } = deps();
   await runCli(["--help"], cli);
-  assertMatch(terminal.stdout, /Usage: acmectl/);
+  assertMatch(terminal.stdout, /^USAGE\n {2}acmectl login/);
   await runCli(["login", "--help"], cli);
-  assertMatch(terminal.stdout, /--flow <flow>/);
-  assertMatch(terminal.stdout, /--profile <name>/);
+  assertMatch(terminal.stdout, /\[--flow\] +how to log in/);
+  assertMatch(
+    terminal.stdout,
+    /\[--profile\] +profile to use \(env ACMECTL_PROFILE\)/,
+  );
+  assertMatch(terminal.stdout, /\[--browser\/--no-browser\]/);
 });
 
 Deno.test("cli: unknown commands, options and flow names are usage errors (exit 2)", async () => {
@@ -81,4 +85,69 @@ Deno.test("cli: token without credentials is exit 4 and names the fix", async ()
     message: new RegExp(`Run: ${buildInfo.name} login`),
   });
   assertEquals(terminal.stdout, "");
+});
+
+Deno.test("cli: -V and -v print the version; help COMMAND is COMMAND --help", async () => {
+  for (const flag of ["-V", "-v", "--version"]) {
+    const { terminal, cli } = deps();
+    assertEquals(await runCli([flag], cli), 0);
+    assertEquals(terminal.stdout, `${buildInfo.version}\n`);
+  }
+  const a = deps();
+  await runCli(["help", "token"], a.cli);
+  const b = deps();
+  await runCli(["token", "--help"], b.cli);
+  assertEquals(a.terminal.stdout, b.terminal.stdout);
+  assertMatch(a.terminal.stdout, /^USAGE\n {2}acmectl token/);
+});
+
+Deno.test("cli: a usage error is one line naming the mistake and --help", async () => {
+  const { cli, terminal } = deps();
+  await assertRejects(() => runCli(["token", "--bogus"], cli), {
+    code: "usage",
+    message:
+      /^No flag registered for --bogus\. Run "acmectl --help" for usage\.$/,
+  });
+  assertEquals(terminal.stderr, "");
+});
+
+Deno.test("cli: exec hands everything after the program's name to the program", async () => {
+  for (
+    const args of [
+      ["exec", "sh", "-c", "echo $X", "--env", "Y"],
+      [
+        "exec",
+        "--env",
+        "X",
+        "--min-ttl",
+        "0",
+        "sh",
+        "-c",
+        "echo $X",
+        "--env",
+        "Y",
+      ],
+      ["exec", "--env=X", "--", "sh", "-c", "echo $X", "--env", "Y"],
+    ]
+  ) {
+    const { cli } = deps({ AUTHCTL_TOKEN: "t" });
+    const seen: {
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+    }[] = [];
+    cli.processes = {
+      run: (command: string, args: string[], env: Record<string, string>) => {
+        seen.push({ command, args, env });
+        return Promise.resolve(7);
+      },
+    } as unknown as typeof cli.processes;
+    assertEquals(await runCli(args, cli), 7, args.join(" "));
+    assertEquals(seen[0].command, "sh");
+    assertEquals(seen[0].args, ["-c", "echo $X", "--env", "Y"]);
+    const variable = args.includes("sh") && args[1] === "sh"
+      ? "ACMECTL_ACCESS_TOKEN"
+      : "X";
+    assertEquals(seen[0].env, { [variable]: "t" });
+  }
 });

@@ -184,7 +184,7 @@ Deno.test({
           });
           const help = await acmectl(["login", "--help"]);
           const text = new TextDecoder().decode(help.stdout);
-          assertMatch(text, /^Usage: acmectl login/);
+          assertMatch(text, /^USAGE\n {2}acmectl login/);
           assertMatch(text, /env ACMECTL_ISSUER/);
           assertNotMatch(text, /AUTHCTL_/);
         },

@@ -1,0 +1,155 @@
+/**
+ * Flag definitions several commands share, in the command-line parser's
+ * (`@stricli/core`) terms, and the typed values they parse into. Nothing
+ * here loads more than the parser's types: every command's definition stays
+ * cheap to import, so `authctl token` pays only for what it runs.
+ *
+ * @module
+ */
+
+import type { CommandContext } from "@stricli/core";
+import type { CliDeps } from "./context.ts";
+import { STORAGE_MODES, type StorageMode } from "../store/modes.ts";
+
+/** What a command runs with: the parser's context plus the injected platform. */
+export interface CliContext extends CommandContext {
+  /** The injected platform. */
+  readonly cli: CliDeps;
+  /** What the command leaves for `runCli`: its exit code, or its error. */
+  readonly outcome: CommandOutcome;
+}
+
+/** Where a command leaves the exit code it wants (exec: the program's). */
+export interface CommandOutcome {
+  exitCode: number;
+  /** The error the command failed with, rethrown by `runCli`. */
+  error?: unknown;
+  /** Arguments to run instead (the `help` command). */
+  rerun?: string[];
+}
+
+/** The setting flags every command that reaches the provider takes. */
+export interface CommonFlags {
+  readonly profile?: string;
+  readonly issuer?: string;
+  readonly clientId?: string;
+  readonly scope?: readonly string[];
+  readonly audience?: string;
+  readonly httpTimeout?: string;
+  readonly caFile?: string;
+  readonly debug?: boolean;
+  readonly storage?: StorageMode;
+}
+
+/** An optional flag that takes a string value. */
+export function text(brief: string, placeholder: string) {
+  return {
+    kind: "parsed",
+    parse: String,
+    brief,
+    placeholder,
+    optional: true,
+  } as const;
+}
+
+/** A flag with a string value and a default. */
+export function textWithDefault(
+  brief: string,
+  placeholder: string,
+  defaultValue: string,
+) {
+  return {
+    kind: "parsed",
+    parse: String,
+    brief,
+    placeholder,
+    default: defaultValue,
+  } as const;
+}
+
+/** A flag that may be given several times. */
+export function repeatable(brief: string, placeholder: string) {
+  return {
+    kind: "parsed",
+    parse: String,
+    brief,
+    placeholder,
+    variadic: true,
+    optional: true,
+  } as const;
+}
+
+/** A required flag with a string value. */
+export function requiredText(brief: string, placeholder: string) {
+  return { kind: "parsed", parse: String, brief, placeholder } as const;
+}
+
+/** A flag without a value. */
+export function toggle(brief: string) {
+  return {
+    kind: "boolean",
+    brief,
+    optional: true,
+    withNegated: false,
+  } as const;
+}
+
+/** `--storage`. */
+export function storageFlag(brief: string) {
+  return {
+    kind: "enum",
+    values: STORAGE_MODES,
+    brief,
+    optional: true,
+  } as const;
+}
+
+/** The flags of {@linkcode CommonFlags}. */
+export const commonFlags = {
+  profile: text("profile to use (env AUTHCTL_PROFILE)", "name"),
+  issuer: text("OpenID provider issuer URL (env AUTHCTL_ISSUER)", "url"),
+  clientId: text("public OAuth client ID (env AUTHCTL_CLIENT_ID)", "id"),
+  scope: repeatable(
+    "scope to request, repeatable; openid and offline_access are always requested (env AUTHCTL_SCOPES)",
+    "scope",
+  ),
+  audience: text("audience to request (env AUTHCTL_AUDIENCE)", "aud"),
+  httpTimeout: text(
+    "timeout of each request to the provider (default 30s; env AUTHCTL_HTTP_TIMEOUT)",
+    "duration",
+  ),
+  caFile: text(
+    "PEM file of extra root certificates, for corporate TLS (env AUTHCTL_CA_FILE)",
+    "path",
+  ),
+  debug: toggle(
+    "trace every HTTP exchange on stderr, secrets redacted (env AUTHCTL_DEBUG=1)",
+  ),
+  storage: storageFlag(
+    "where credentials go: auto (keychain, else a file), keychain or file (env AUTHCTL_STORAGE)",
+  ),
+} as const;
+
+/** `--min-ttl` of the commands that hand out a token. */
+export const minTtlFlag = textWithDefault(
+  "refresh first when the token expires within this many seconds",
+  "seconds",
+  "60",
+);
+
+/**
+ * Wraps a command's implementation so that its error reaches `runCli` (and
+ * from there `main.ts`, the one place that reports and exits) instead of the
+ * parser's own error printing.
+ */
+export function action<F, A extends unknown[]>(
+  run: (this: CliContext, flags: F, ...args: A) => Promise<void> | void,
+): (this: CliContext, flags: F, ...args: A) => Promise<void> {
+  return async function (this: CliContext, flags: F, ...args: A) {
+    try {
+      await run.call(this, flags, ...args);
+    } catch (err) {
+      this.outcome.error = err;
+    }
+  };
+}
