@@ -1,40 +1,56 @@
 /**
- * `deno task bench [RUNS]`: runs the CLI as a user would (`deno run` from
- * source with the task's permission flags, a fresh process each time) and
- * reports, in one run:
- * - `token` with a valid token on disk, beside `deno run` of an empty script;
- * - `token` when a refresh is due (against the demo provider);
+ * `deno task bench [RUNS]`: runs the CLI as a user would (a fresh process
+ * each time, with the compiled binary's permission flags) and reports, in
+ * one run:
+ * - `token`, `header` and `status` with a valid token on disk, from the
+ *   bundle that `deno task build` makes (the shape the compiled binary runs,
+ *   run from an empty directory) and from source, each as a ratio to
+ *   `deno run` of an empty script, all interleaved so that a busy machine
+ *   slows every series alike (medians);
+ * - `gh auth token` (Go) beside them, when `gh` is installed (with a dummy
+ *   hosts file);
+ * - the peak memory (maximum resident set) of `token`;
+ * - `token --force-refresh` (a refresh at every call, against the demo
+ *   provider);
  * - 20 `token` processes started at once after the access token expired:
  *   wall time, and how many refreshes the provider saw.
  *
- * Needs Chromium for the one login (as `deno task demo` does).
+ * Needs Chromium for the one login (as `deno task demo` does), and
+ * `/usr/bin/time` for the peak memory.
  *
  * @module
  */
 
 import { FileStore } from "../src/store/file_store.ts";
-import { cliArgs } from "./cli_args.ts";
+import { cliArgs, permissionFlags } from "./cli_args.ts";
 import { startDemoProvider } from "./demo_provider.ts";
 
 const runs = Math.max(20, Number(Deno.args[0] ?? 20));
+const repo = new URL("../", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "authctl-bench-" });
 const args = await cliArgs();
-const baseEnv = {
-  PATH: Deno.env.get("PATH") ?? "",
-  HOME: Deno.env.get("HOME") ?? dir,
-  ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-  AUTHCTL_CONFIG_DIR: dir,
+const permissions = await permissionFlags();
+const passed = ["PATH", "HOME", "DENO_DIR", "NODE_EXTRA_CA_CERTS"];
+const baseEnv: Record<string, string> = {
+  HOME: dir,
+  AUTHCTL_CONFIG_DIR: `${dir}/config`,
   AUTHCTL_STORAGE: "file",
 };
+for (const key of passed) {
+  const value = Deno.env.get(key);
+  if (value !== undefined) baseEnv[key] = value;
+}
 console.warn = () => {};
 console.info = () => {};
 const provider = await startDemoProvider();
 try {
-  // 1. The hot path, beside an empty deno run.
-  const issuer = "https://login.example.com";
-  await new FileStore({ configDir: dir }).set("bench", {
+  // The bundle, alone in an empty directory.
+  const bundle = await buildBundle(`${dir}/dist`, `${dir}/empty`);
+  const empty = `${dir}/empty/empty.ts`;
+  await Deno.writeTextFile(empty, "");
+  await new FileStore({ configDir: `${dir}/config` }).set("bench", {
     version: 1,
-    issuer,
+    issuer: "https://login.example.com",
     clientId: "bench",
     scopes: ["openid", "offline_access"],
     audience: "",
@@ -45,13 +61,36 @@ try {
     obtainedAt: Date.now(),
     flow: "loopback",
   });
-  const empty = `${dir}/empty.ts`;
-  await Deno.writeTextFile(empty, "");
   const benchEnv = { ...baseEnv, AUTHCTL_PROFILE: "bench" };
-  const valid = await measure([...args, "token"], benchEnv, runs);
-  const baseline = await measure(["run", empty], benchEnv, runs);
+  const fromBundle = ["run", ...permissions, bundle];
+  const series: Series[] = [
+    { name: "deno run empty.ts", command: [Deno.execPath(), "run", empty] },
+    {
+      name: "token (bundle)",
+      command: [Deno.execPath(), ...fromBundle, "token"],
+    },
+    { name: "token (source)", command: [Deno.execPath(), ...args, "token"] },
+    {
+      name: "header (bundle)",
+      command: [Deno.execPath(), ...fromBundle, "header"],
+    },
+    {
+      name: "status (bundle)",
+      command: [Deno.execPath(), ...fromBundle, "status"],
+    },
+  ];
+  const gh = await ghCommand(dir);
+  if (gh) series.push(gh);
+  const times = await interleaved(series, benchEnv, `${dir}/empty`, runs);
+  const base = median(times[0]);
 
-  // 2. A refresh on every call: --min-ttl beyond the token's lifetime.
+  // Peak memory.
+  const memory = [];
+  for (const s of series.slice(0, 3)) {
+    memory.push([s.name, await peakKb(s.command, benchEnv, `${dir}/empty`)]);
+  }
+
+  // A refresh at every call.
   const env = {
     ...baseEnv,
     AUTHCTL_ISSUER: provider.issuer,
@@ -67,14 +106,18 @@ try {
     stdin: "null",
   }).output();
   if (!login.success) throw new Error(new TextDecoder().decode(login.stderr));
-  const refreshing = await measure(
-    [...args, "token", "--min-ttl", "86400"],
+  const [refreshing] = await interleaved(
+    [{
+      name: "token --force-refresh",
+      command: [Deno.execPath(), ...args, "token", "--force-refresh"],
+    }],
     env,
+    repo,
     10,
   );
 
-  // 3. 20 processes at once after expiry.
-  const store = new FileStore({ configDir: dir });
+  // 20 processes at once after expiry.
+  const store = new FileStore({ configDir: `${dir}/config` });
   const credential = (await store.get("default"))!;
   await store.set("default", { ...credential, expiresAt: Date.now() - 1000 });
   const before = await stats();
@@ -96,12 +139,29 @@ try {
   )).size;
 
   const row = (name: string, ms: number[]) =>
-    `${name.padEnd(36)} median ${median(ms).toFixed(1)} ms  (min ${
-      Math.min(...ms).toFixed(1)
-    }, max ${Math.max(...ms).toFixed(1)}, ${ms.length} runs)`;
-  console.log(row("token, valid token on disk", valid));
-  console.log(row("deno run empty.ts", baseline));
-  console.log(row("token, refresh due (each call)", refreshing));
+    `${name.padEnd(36)} median ${median(ms).toFixed(1)} ms  x${
+      (median(ms) / base).toFixed(2)
+    }  (min ${Math.min(...ms).toFixed(1)}, max ${
+      Math.max(...ms).toFixed(1)
+    }, ${ms.length} runs)`;
+  console.log(
+    `Start-up, interleaved, valid token on disk; x = ratio to an empty deno run:`,
+  );
+  for (const [i, s] of series.entries()) console.log(row(s.name, times[i]));
+  if (!gh) {
+    console.log("gh auth token                        (gh not installed)");
+  }
+  for (const [name, kb] of memory) {
+    console.log(
+      `peak memory, ${name}`.padEnd(36) +
+        ` ${(Number(kb) / 1024).toFixed(1)} MiB`,
+    );
+  }
+  console.log(
+    `token --force-refresh                median ${
+      median(refreshing).toFixed(1)
+    } ms  (${refreshing.length} runs, one refresh each)`,
+  );
   console.log(
     `20 x token at once after expiry       wall ${
       wall.toFixed(0)
@@ -116,35 +176,111 @@ try {
   await Deno.remove(dir, { recursive: true });
 }
 
+interface Series {
+  name: string;
+  command: string[];
+}
+
 async function stats() {
   return await (await fetch(`${provider.issuer}/__test/stats`)).json();
 }
 
-async function measure(
-  command: string[],
-  env: Record<string, string>,
-  count: number,
-): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count + 2; i++) {
-    const start = performance.now();
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: command,
-      env,
-      clearEnv: true,
-      stdin: "null",
-    }).output();
-    const elapsed = performance.now() - start;
-    if (!out.success) {
-      throw new Error(
-        `deno ${command.join(" ")} failed: ${
-          new TextDecoder().decode(out.stderr)
-        }`,
-      );
+/** `deno task build` into `out`; the bundle copied alone into `emptyDir`. */
+async function buildBundle(out: string, emptyDir: string): Promise<string> {
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "build", "--out-dir", out],
+    cwd: repo,
+    env: { ...baseEnv, NO_COLOR: "1" },
+    clearEnv: true,
+    stdin: "null",
+  }).output();
+  if (!built.success) {
+    throw new Error(
+      `deno task build failed: ${new TextDecoder().decode(built.stderr)}`,
+    );
+  }
+  await Deno.mkdir(emptyDir, { recursive: true });
+  for await (const entry of Deno.readDir(out)) {
+    if (entry.name.endsWith(".bundle.js")) {
+      await Deno.copyFile(`${out}/${entry.name}`, `${emptyDir}/authctl.js`);
+      return `${emptyDir}/authctl.js`;
     }
-    if (i >= 2) times.push(elapsed); // two warm-up runs
+  }
+  throw new Error(`no bundle in ${out}`);
+}
+
+/** `gh auth token` with a dummy hosts file, when gh is installed. */
+async function ghCommand(root: string): Promise<Series | undefined> {
+  const gh = await new Deno.Command("gh", { args: ["--version"] }).output()
+    .catch(() => undefined);
+  if (!gh?.success) return undefined;
+  const config = `${root}/gh`;
+  await Deno.mkdir(config, { recursive: true });
+  await Deno.writeTextFile(
+    `${config}/hosts.yml`,
+    "github.com:\n    oauth_token: gho_benchdummytoken\n    user: bench\n    git_protocol: https\n",
+  );
+  return {
+    name: "gh auth token",
+    command: ["env", `GH_CONFIG_DIR=${config}`, "gh", "auth", "token"],
+  };
+}
+
+/**
+ * Runs each series `count` times (after two warm-up rounds), one of each in
+ * turn, and returns the wall times in ms per series.
+ */
+async function interleaved(
+  list: Series[],
+  env: Record<string, string>,
+  cwd: string,
+  count: number,
+): Promise<number[][]> {
+  const times = list.map(() => [] as number[]);
+  for (let round = 0; round < count + 2; round++) {
+    for (const [i, s] of list.entries()) {
+      const start = performance.now();
+      const out = await new Deno.Command(s.command[0], {
+        args: s.command.slice(1),
+        env,
+        clearEnv: true,
+        cwd,
+        stdin: "null",
+      }).output();
+      const elapsed = performance.now() - start;
+      if (!out.success) {
+        throw new Error(
+          `${s.command.join(" ")} failed: ${
+            new TextDecoder().decode(out.stderr)
+          }`,
+        );
+      }
+      if (round >= 2) times[i].push(elapsed);
+    }
   }
   return times;
+}
+
+/** The median over 5 runs of the maximum resident set size, in KiB. */
+async function peakKb(
+  command: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<number> {
+  const values = [];
+  for (let i = 0; i < 5; i++) {
+    const out = await new Deno.Command("/usr/bin/time", {
+      args: ["-f", "%M", ...command],
+      env,
+      clearEnv: true,
+      cwd,
+      stdin: "null",
+      stdout: "null",
+    }).output();
+    const lines = new TextDecoder().decode(out.stderr).trim().split("\n");
+    values.push(Number(lines.at(-1)));
+  }
+  return median(values);
 }
 
 function median(values: number[]): number {

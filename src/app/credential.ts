@@ -54,9 +54,24 @@ export function isFresh(
 ): boolean {
   if (credential.unusable || credential.retiredAt !== undefined) return false;
   if (credential.expiresAt !== undefined) {
-    return credential.expiresAt - now >= minTtlMs;
+    return credential.expiresAt - now >= refreshMargin(credential, minTtlMs);
   }
   return credential.flow === "token" || now - credential.obtainedAt < minTtlMs;
+}
+
+/**
+ * How long before its expiry an access token is renewed: `minTtlMs`, except
+ * for a token whose whole lifetime is shorter than that, which is renewed
+ * when less than half of its lifetime remains. Otherwise a provider that
+ * issues 30-second tokens would get a refresh at every call.
+ */
+export function refreshMargin(
+  credential: Pick<StoredCredential, "expiresAt" | "obtainedAt">,
+  minTtlMs: number,
+): number {
+  if (credential.expiresAt === undefined) return minTtlMs;
+  const lifetime = credential.expiresAt - credential.obtainedAt;
+  return lifetime > 0 && lifetime < minTtlMs ? lifetime / 2 : minTtlMs;
 }
 
 /**

@@ -24,6 +24,15 @@ export type Freshness = (
   minTtlMs: number,
 ) => boolean;
 
+/** Options of {@linkcode freshCredential}. */
+export interface RefreshOptions {
+  /**
+   * Refresh now, whatever the expiry (`token --force-refresh`): under the
+   * same lock, so parallel forced calls still make one refresh.
+   */
+  force?: boolean;
+}
+
 /**
  * Returns a credential whose access token (or, with another `fresh`, ID
  * token) lives at least `minTtlMs` longer, refreshing it when needed. Throws
@@ -34,16 +43,22 @@ export async function freshCredential(
   settings: Settings,
   minTtlMs: number,
   fresh: Freshness = isFresh,
+  options: RefreshOptions = {},
 ): Promise<StoredCredential> {
+  const requestedAt = deps.clock.now();
+  // Forced: anything obtained before this request is not fresh enough.
+  const enough: Freshness = options.force
+    ? (c) => c.obtainedAt >= requestedAt && !c.unusable
+    : fresh;
   const first = await loadCredential(deps.store, settings);
-  if (fresh(first, deps.clock.now(), minTtlMs)) return first;
-  if (!canRefresh(first)) throw expired(settings, first);
+  if (enough(first, requestedAt, minTtlMs)) return first;
+  if (!canRefresh(first)) throw expired(settings, first, options.force);
   const lock = await deps.locks.acquire(settings.profile, deps.signal);
   try {
     // Another process may have refreshed while this one waited.
     const current = await loadCredential(deps.store, settings);
-    if (fresh(current, deps.clock.now(), minTtlMs)) return current;
-    if (!canRefresh(current)) throw expired(settings, current);
+    if (enough(current, deps.clock.now(), minTtlMs)) return current;
+    if (!canRefresh(current)) throw expired(settings, current, options.force);
     // Loaded only when a refresh is due: keeps `token` lean.
     const { discoverProvider } = await import("../oauth/provider.ts");
     const provider = await discoverProvider({
@@ -107,12 +122,22 @@ export async function freshCredential(
   }
 }
 
-function expired(settings: Settings, credential: StoredCredential) {
+function expired(
+  settings: Settings,
+  credential: StoredCredential,
+  forced = false,
+) {
   return notLoggedIn(
     settings.profile,
     credential.unusable
       ? `The credentials of profile "${settings.profile}" were rejected by the provider (${credential.unusable}).`
+      : forced
+      ? `Profile "${settings.profile}" has no refresh token, so its tokens cannot be refreshed.`
       : `The access token of profile "${settings.profile}" has expired and there is no refresh token.`,
-    credential.unusable ? "credentials_unusable" : "token_expired",
+    credential.unusable
+      ? "credentials_unusable"
+      : forced
+      ? "no_refresh_token"
+      : "token_expired",
   );
 }

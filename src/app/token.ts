@@ -22,6 +22,8 @@ import { freshCredential } from "./refresh.ts";
 export interface TokenOptions {
   /** Minimum remaining lifetime, in milliseconds. */
   minTtlMs?: number;
+  /** Refresh now, whatever the expiry. */
+  forceRefresh?: boolean;
 }
 
 /**
@@ -40,6 +42,8 @@ export async function getToken(
     deps,
     settings,
     options.minTtlMs ?? DEFAULT_MIN_TTL_MS,
+    undefined,
+    { force: options.forceRefresh },
   );
 }
 
@@ -75,6 +79,7 @@ export async function getIdToken(
       isIdTokenFresh(c, now, ttl) ||
       // Nothing a refresh could fix: said below.
       (!c.idToken && c.flow === "token"),
+    { force: options.forceRefresh },
   );
   const { expiresAt, issuedAt } = idTokenTimes(credential);
   if (!credential.idToken || expiresAt === undefined) {

@@ -39,6 +39,7 @@ interface TokenFlags extends CommonFlags {
   readonly json?: boolean;
   readonly idToken?: boolean;
   readonly minTtl: string;
+  readonly forceRefresh?: boolean;
 }
 
 /** Builds the `token` command (when it runs, or for help). */
@@ -61,6 +62,9 @@ export const tokenCommand = () =>
           "print the ID token instead (what a backend that accepts CLI ID tokens wants)",
         ),
         minTtl: minTtlFlag,
+        forceRefresh: toggle(
+          "refresh now, whatever the expiry (after your permissions changed)",
+        ),
       },
     },
     func: action(async function (this: CliContext, flags: TokenFlags) {
@@ -101,17 +105,22 @@ export const headerCommand = () =>
 async function handOut(
   deps: AppDeps,
   settings: Settings,
-  flags: { readonly minTtl: string; readonly idToken?: boolean },
+  flags: {
+    readonly minTtl: string;
+    readonly idToken?: boolean;
+    readonly forceRefresh?: boolean;
+  },
 ): Promise<HandedToken> {
   const { getIdToken, getToken } = await import("../app/token.ts");
-  const minTtlMs = parseMinTtl(flags.minTtl);
+  const options = {
+    minTtlMs: parseMinTtl(flags.minTtl),
+    forceRefresh: flags.forceRefresh,
+  };
   if (flags.idToken) {
-    const { idToken, expiresAt } = await getIdToken(deps, settings, {
-      minTtlMs,
-    });
+    const { idToken, expiresAt } = await getIdToken(deps, settings, options);
     return { token: idToken, expiresAt };
   }
-  const credential = await getToken(deps, settings, { minTtlMs });
+  const credential = await getToken(deps, settings, options);
   return {
     token: credential.accessToken,
     expiresAt: credential.expiresAt,

@@ -6,6 +6,7 @@ import {
 import {
   isFresh,
   loadCredential,
+  refreshMargin,
   settingsMismatch,
 } from "../../src/app/credential.ts";
 import { parseConfig } from "../../src/config/config_file.ts";
@@ -113,4 +114,18 @@ Deno.test("cli: durations", () => {
       code: "invalid_duration",
     });
   }
+});
+
+Deno.test("credential: a token shorter-lived than the margin is renewed at half its lifetime", () => {
+  const now = 1_000_000;
+  const token = (obtainedAgo: number, left: number) => ({
+    obtainedAt: now - obtainedAgo * 1000,
+    expiresAt: now + left * 1000,
+  });
+  // An hour-long token: the margin as given.
+  assertEquals(refreshMargin(token(3000, 600), 60_000), 60_000);
+  // A 30-second token and the default 60-second margin: half its lifetime.
+  assertEquals(refreshMargin(token(10, 20), 60_000), 15_000);
+  // Unknown lifetime: the margin as given.
+  assertEquals(refreshMargin({ obtainedAt: now }, 60_000), 60_000);
 });

@@ -13,9 +13,28 @@ Deno.test("e2e: deno task bench reports all its figures", async () => {
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-  assertMatch(text, /token, valid token on disk +median [\d.]+ ms .*20 runs/);
-  assertMatch(text, /deno run empty\.ts +median [\d.]+ ms/);
-  assertMatch(text, /token, refresh due \(each call\) +median [\d.]+ ms/);
+  assertMatch(text, /deno run empty\.ts +median [\d.]+ ms {2}x1\.00 .*20 runs/);
+  for (
+    const series of [
+      "token (bundle)",
+      "token (source)",
+      "header (bundle)",
+      "status (bundle)",
+      "gh auth token",
+    ]
+  ) {
+    assertMatch(
+      text,
+      new RegExp(
+        `${
+          series.replace(/[()]/g, "\\$&")
+        } +median [\\d.]+ ms {2}x[\\d.]+ .*20 runs`,
+      ),
+    );
+  }
+  assertMatch(text, /peak memory, token \(bundle\) +[\d.]+ MiB/);
+  assertMatch(text, /peak memory, token \(source\) +[\d.]+ MiB/);
+  assertMatch(text, /token --force-refresh +median [\d.]+ ms/);
   assertMatch(
     text,
     /20\/20 succeeded, 1 distinct token\(s\), 1 refresh\(es\) at the provider, 0 grant\(s\) revoked/,

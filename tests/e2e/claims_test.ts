@@ -81,7 +81,7 @@ Deno.test({
             { default: "file" },
           );
           // A plain `token` (storage auto) whose token is due for a refresh.
-          const r = await runCli(["token", "--min-ttl", "7200"], env);
+          const r = await runCli(["token", "--force-refresh"], env);
           assertEquals(r.code, 0, r.stderr);
           assertEquals(r.stderr, "");
           const after = await readJson(file);
@@ -221,7 +221,7 @@ Deno.test({
         async () => {
           const first = (await runCli(["token"], env)).stdout;
           for (let i = 0; i < 3; i++) {
-            const r = await runCli(["token", "--min-ttl", "7200"], env);
+            const r = await runCli(["token", "--force-refresh"], env);
             assertEquals(r.code, 0, r.stderr);
             assertEquals(r.stderr, "");
             assert(r.stdout !== first);
@@ -266,7 +266,7 @@ Deno.test({
           });
           await res.body?.cancel();
           assertEquals(res.status, 200);
-          const refresh = await runCli(["token", "--min-ttl", "7200"], env);
+          const refresh = await runCli(["token", "--force-refresh"], env);
           assertEquals(refresh.code, 4, refresh.stderr);
           const r = await runCli(["status"], env);
           assertEquals(r.code, 4);

@@ -118,15 +118,89 @@ Deno.test({
       );
 
       await t.step(
-        "--min-ttl forces a refresh when the token expires within it",
+        "--min-ttl refreshes a token that expires within it",
         async () => {
+          // An hour-long token with two minutes left.
+          await expire(configDir, "default", {
+            obtainedAt: Date.now() - 3480_000,
+            expiresAt: Date.now() + 120_000,
+          });
           const s0 = await stats(provider.issuer);
-          const r = await runCli(["token", "--min-ttl", "7200"], env);
+          const kept = await runCli(["token", "--min-ttl", "60"], env);
+          assertEquals(kept.code, 0, kept.stderr);
+          assertEquals(
+            (await stats(provider.issuer)).refreshSuccess,
+            s0.refreshSuccess,
+          );
+          const r = await runCli(["token", "--min-ttl", "300"], env);
           assertEquals(r.code, 0, r.stderr);
           assertEquals(
             (await stats(provider.issuer)).refreshSuccess,
             s0.refreshSuccess + 1,
           );
+          assert(r.stdout !== kept.stdout);
+        },
+      );
+
+      await t.step(
+        "a token shorter-lived than --min-ttl is renewed at half its lifetime, not at every call",
+        async () => {
+          // A 50-second token (shorter than the default --min-ttl of 60),
+          // 40 seconds left.
+          await expire(configDir, "default", {
+            obtainedAt: Date.now() - 10_000,
+            expiresAt: Date.now() + 40_000,
+          });
+          const s0 = await stats(provider.issuer);
+          for (let i = 0; i < 3; i++) {
+            assertEquals((await runCli(["token"], env)).code, 0);
+          }
+          assertEquals(
+            (await stats(provider.issuer)).refreshSuccess,
+            s0.refreshSuccess,
+          );
+          // 20 seconds left: less than half its lifetime.
+          await expire(configDir, "default", {
+            obtainedAt: Date.now() - 30_000,
+            expiresAt: Date.now() + 20_000,
+          });
+          assertEquals((await runCli(["token"], env)).code, 0);
+          assertEquals(
+            (await stats(provider.issuer)).refreshSuccess,
+            s0.refreshSuccess + 1,
+          );
+        },
+      );
+
+      await t.step(
+        "--force-refresh refreshes now; parallel forced calls never replay a refresh token",
+        async () => {
+          const s0 = await stats(provider.issuer);
+          const before = (await runCli(["token"], env)).stdout;
+          const r = await runCli(["token", "--force-refresh"], env);
+          assertEquals(r.code, 0, r.stderr);
+          assert(r.stdout !== before, "a new token");
+          assertEquals(
+            (await stats(provider.issuer)).refreshSuccess,
+            s0.refreshSuccess + 1,
+          );
+          // Five at once: one at a time under the lock; a caller that finds a
+          // token obtained after it asked takes it instead of refreshing.
+          const results = await Promise.all(
+            Array.from(
+              { length: 5 },
+              () => runCli(["token", "--force-refresh"], env),
+            ),
+          );
+          for (const x of results) assertEquals(x.code, 0, x.stderr);
+          const s1 = await stats(provider.issuer);
+          assert(
+            s1.refreshSuccess - s0.refreshSuccess <= 6,
+            `${
+              s1.refreshSuccess - s0.refreshSuccess - 1
+            } refreshes for 5 forced calls`,
+          );
+          assertEquals(s1.grantsRevoked, 0);
         },
       );
 

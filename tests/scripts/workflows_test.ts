@@ -150,6 +150,11 @@ Deno.test("workflows: release builds every target on its own runner and publishe
   );
   assertMatch(run, /scripts\/smoke\.ts --keychain --target "\$TARGET"/);
   assertMatch(run, /dbus-run-session/);
+  // Each binary's size and start-up time land in the job summary.
+  assertMatch(
+    run,
+    /scripts\/startup_report\.ts --runs \d+ --summary "\$GITHUB_STEP_SUMMARY" -- "\$BINARY" version/,
+  );
   const attest = steps(build).filter((s) =>
     String(s.uses).startsWith("actions/attest-build-provenance@")
   );
