@@ -95,6 +95,8 @@ try {
     ...baseEnv,
     AUTHCTL_ISSUER: provider.issuer,
     AUTHCTL_CLIENT_ID: provider.clientId,
+    // oidc-provider gives a refresh token only after an explicit consent.
+    AUTHCTL_PROMPT: "consent",
     BROWSER: `${Deno.execPath()} run --allow-all ${
       new URL("./headless_browser.ts", import.meta.url).pathname
     }`,

@@ -10,6 +10,11 @@ import { validateIssuer } from "../src/config/settings.ts";
 import type { BuildInfo } from "../src/config/build_info.ts";
 import { splitScopes } from "../src/config/config_file.ts";
 import { parsePorts } from "../src/flows/callback_server.ts";
+import {
+  parseProviderSetting,
+  PROVIDER_SETTING_SPECS,
+  type ProviderSettings,
+} from "../src/config/provider_settings.ts";
 
 /** The targets `deno compile` builds for, and their artifact suffix. */
 export const TARGETS = {
@@ -48,6 +53,8 @@ export const BUILD_VARIABLES = [
   "AUTHCTL_BUILD_SCOPES",
   "AUTHCTL_BUILD_AUDIENCE",
   "AUTHCTL_BUILD_PORTS",
+  ...PROVIDER_SETTING_SPECS.map((spec) => spec.build),
+  "AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC",
 ] as const;
 
 /** Values used when a variable is unset. */
@@ -88,13 +95,24 @@ export function readBuildConfig(
   defaults: BuildDefaults,
 ): BuildInfo {
   const problems: string[] = [];
-  const get = (key: typeof BUILD_VARIABLES[number]) => (vars[key] ?? "").trim();
+  const get = (key: string) => (vars[key] ?? "").trim();
+  // An installed-app secret the provider documents as public (Google
+  // desktop clients, GitHub OAuth apps) is baked only when the build is told
+  // so explicitly; any other secret is refused.
+  const publicSecret = get("AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC") === "yes";
+  const allowed = (key: string) =>
+    key === "AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC" ||
+    (key === "AUTHCTL_BUILD_CLIENT_SECRET" && publicSecret);
 
   for (const key of Object.keys(vars).sort()) {
     if (!key.startsWith("AUTHCTL_BUILD_")) continue;
-    if (/SECRET|PASSWORD|PRIVATE_KEY/.test(key)) {
+    if (/SECRET|PASSWORD|PRIVATE_KEY/.test(key) && !allowed(key)) {
       problems.push(
-        `${key} is set: a client secret is never baked into a binary. authctl is a public client (RFC 8252 §8.5) and anything inside a downloaded file can be read out of it. Register the client as public (token_endpoint_auth_method "none") and unset ${key}.`,
+        `${key} is set: a client secret is never baked into a binary. authctl is a public client (RFC 8252 §8.5) and anything inside a downloaded file can be read out of it. Register the client as public (token_endpoint_auth_method "none") and unset ${key}${
+          key === "AUTHCTL_BUILD_CLIENT_SECRET"
+            ? ". Only when the provider itself documents the secret as not confidential (Google desktop clients, GitHub OAuth apps) may it be baked: then also set AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC=yes"
+            : ""
+        }.`,
       );
     } else if (!(BUILD_VARIABLES as readonly string[]).includes(key)) {
       problems.push(
@@ -173,8 +191,37 @@ export function readBuildConfig(
     problems.push(`AUTHCTL_BUILD_PORTS: ${(err as Error).message}`);
   }
 
+  const isPublic = get("AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC");
+  if (isPublic && isPublic !== "yes") {
+    problems.push(
+      `AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC "${
+        escape(isPublic)
+      }": set it to "yes" only when the provider documents the client secret as public, or unset it.`,
+    );
+  }
+  const provider: Record<string, unknown> = {};
+  for (const spec of PROVIDER_SETTING_SPECS) {
+    const value = get(spec.build);
+    if (!value || (spec.key === "clientSecret" && !publicSecret)) continue;
+    try {
+      provider[spec.key] = parseProviderSetting(spec, value, spec.build);
+    } catch (err) {
+      problems.push(`${spec.build}: ${(err as Error).message}`);
+    }
+  }
+
   if (problems.length) throw new BuildConfigError(problems);
-  return { name, version, commit, issuer, clientId, scopes, audience, ports };
+  return {
+    name,
+    version,
+    commit,
+    issuer,
+    clientId,
+    scopes,
+    audience,
+    ports,
+    provider: provider as ProviderSettings,
+  };
 }
 
 /**
@@ -198,6 +245,7 @@ export function renderBuildInfo(source: string, info: BuildInfo): string {
     "scopes",
     "audience",
     "ports",
+    "provider",
   ] as const;
   const body = values.map((key) => `  ${key}: ${JSON.stringify(info[key])},`)
     .join("\n");

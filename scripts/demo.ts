@@ -18,13 +18,22 @@ console.warn = () => {};
 console.info = () => {};
 const provider = await startDemoProvider();
 const configDir = await Deno.makeTempDir({ prefix: "authctl-demo-" });
-const env: Record<string, string> = {
-  AUTHCTL_CONFIG_DIR: configDir,
-  AUTHCTL_ISSUER: provider.issuer,
-  AUTHCTL_CLIENT_ID: provider.clientId,
-  // The demo's tokens stay in its temporary directory, never in your keychain.
-  AUTHCTL_STORAGE: "file",
-};
+// The demo's profile, as a user would write it.
+await Deno.writeTextFile(
+  `${configDir}/config.toml`,
+  `default_profile = "demo"
+
+[profiles.demo]
+issuer = ${JSON.stringify(provider.issuer)}
+client_id = ${JSON.stringify(provider.clientId)}
+# oidc-provider issues a refresh token (offline_access) only after an
+# explicit consent (OpenID Connect Core §11).
+prompt = "consent"
+# The demo's tokens stay in its temporary directory, never in your keychain.
+storage = "file"
+`,
+);
+const env: Record<string, string> = { AUTHCTL_CONFIG_DIR: configDir };
 
 if (!Deno.env.get("BROWSER") && !hasGraphicalBrowser()) {
   if (await exists("/usr/bin/chromium")) {

@@ -62,6 +62,10 @@ export async function smokeTest(
         scopes: expected.scopes,
         audience: expected.audience || null,
         ports: expected.ports || null,
+        // The secret only said to be there.
+        provider: expected.provider.clientSecret
+          ? { ...expected.provider, clientSecret: "(baked)" }
+          : expected.provider,
       },
     };
     const got = {

@@ -51,7 +51,13 @@ function section(text: string, title: string): string[] {
  * negation, the spelling people type.
  */
 function helpFlags(text: string): string[] {
+  return helpFlagsWithPairs(text).flags;
+}
+
+/** As {@linkcode helpFlags}, and the positive halves of negatable pairs. */
+function helpFlagsWithPairs(text: string) {
   const flags = new Set<string>();
+  const positives = new Set<string>();
   for (const line of section(text, "FLAGS")) {
     const m =
       /^\s+(?:(-[A-Za-z])\s+)?[[(]?(--[a-z][\w-]*)(?:\/(--no-[a-z][\w-]*))?/
@@ -59,9 +65,13 @@ function helpFlags(text: string): string[] {
     if (m) {
       if (m[1]) flags.add(m[1]);
       flags.add(m[3] ?? m[2]);
+      if (m[3]) positives.add(m[2]);
     }
   }
-  return [...flags].filter((f) => f !== "-h" && f !== "--help").sort();
+  return {
+    flags: [...flags].filter((f) => f !== "-h" && f !== "--help").sort(),
+    positives,
+  };
 }
 
 /** The commands help lists. */
@@ -82,10 +92,19 @@ function readmeUsage(): Map<string, Set<string>> {
   const block = /## Usage\n\n```text\n([\s\S]*?)\n```/.exec(readme)?.[1];
   if (!block) throw new Error("README has no Usage block");
   const usage = new Map<string, Set<string>>();
+  // "NAME FLAGS:" lines define a group that commands name as [NAME FLAGS…].
+  const groups = new Map<string, Set<string>>();
+  const uses = new Map<string, string[]>();
   let current = "";
+  let group: string | undefined;
   for (const raw of block.split("\n")) {
     const line = raw.replace(/\s#.*$/, "");
-    if (line.startsWith("authctl")) {
+    const definition = /^([A-Z][A-Z ]*[A-Z]):/.exec(line);
+    if (definition) {
+      group = definition[1];
+      groups.set(group, new Set());
+    } else if (line.startsWith("authctl")) {
+      group = undefined;
       const words = line.split(/\s+/).slice(1);
       const path: string[] = [];
       for (const word of words) {
@@ -96,9 +115,23 @@ function readmeUsage(): Map<string, Set<string>> {
     } else if (!/^\s/.test(line)) {
       throw new Error(`unexpected line in the Usage block: ${raw}`);
     }
-    const flags = usage.get(current) ?? new Set();
+    const flags = group
+      ? groups.get(group)!
+      : usage.get(current) ?? new Set<string>();
     for (const m of line.matchAll(FLAG)) flags.add(m[1]);
-    usage.set(current, flags);
+    if (!group) {
+      usage.set(current, flags);
+      for (const m of line.matchAll(/\[([A-Z][A-Z ]* FLAGS)…\]/g)) {
+        uses.set(current, [...uses.get(current) ?? [], m[1]]);
+      }
+    }
+  }
+  for (const [path, names] of uses) {
+    for (const name of names) {
+      const flags = groups.get(name);
+      if (!flags) throw new Error(`the Usage block never defines ${name}`);
+      for (const f of flags) usage.get(path)!.add(f);
+    }
   }
   return usage;
 }
@@ -145,7 +178,9 @@ Deno.test("README: the Usage block lists every command and flag of --help, and n
   ];
   const mismatches: string[] = [];
   for (const path of paths) {
-    const shown = helpFlags(await help(path ? path.split(" ") : []));
+    const { flags: shown, positives } = helpFlagsWithPairs(
+      await help(path ? path.split(" ") : []),
+    );
     // -V: the earlier releases' spelling of -v, still understood.
     if (path === "") shown.push("-V");
     const written = new Set(usage.get(path) ?? []);
@@ -159,6 +194,8 @@ Deno.test("README: the Usage block lists every command and flag of --help, and n
     // -h/--help: on every command, shown once for the program.
     written.delete("-h");
     written.delete("--help");
+    // A negatable pair may be written either way, or both.
+    for (const p of positives) written.delete(p);
     const missing = shown.filter((f) => !written.has(f));
     const extra = [...written].filter((f) => !shown.includes(f));
     if (missing.length) {

@@ -6,7 +6,7 @@
  */
 
 import { buildInfo } from "../config/build_info.ts";
-import type { Settings } from "../config/settings.ts";
+import { PROTOCOL_SCOPES, type Settings } from "../config/settings.ts";
 import { NotLoggedInError } from "../errors.ts";
 import type { StoredCredential } from "../store/types.ts";
 
@@ -32,9 +32,10 @@ export function settingsMismatch(
     settings.sources.scopes !== "default" &&
     !sameSet(settings.scopes, credential.scopes)
   ) {
-    return `scopes "${credential.scopes.join(" ")}", not "${
-      settings.scopes.join(" ")
-    }"`;
+    return `scopes "${
+      credential.scopes.filter((s) => !PROTOCOL_SCOPES.includes(s as never))
+        .join(" ")
+    }", not "${settings.scopes.join(" ")}"`;
   }
   if (settings.audience && settings.audience !== credential.audience) {
     return `audience "${credential.audience}", not "${settings.audience}"`;
@@ -154,8 +155,11 @@ export async function loadCredential(
   return credential;
 }
 
+/** Whether two scope lists ask for the same, protocol scopes aside. */
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const sa = new Set(a);
-  const sb = new Set(b);
+  const own = (s: string) =>
+    !(PROTOCOL_SCOPES as readonly string[]).includes(s);
+  const sa = new Set(a.filter(own));
+  const sb = new Set(b.filter(own));
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 }

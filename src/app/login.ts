@@ -83,6 +83,7 @@ export async function login(
     clientId: settings.clientId,
     signal: deps.signal,
     network: deps.network,
+    settings: settings.provider,
   });
   const context: LoginContext = {
     provider,
@@ -116,8 +117,16 @@ export async function login(
     settings,
     flow.name,
     deps.clock.now(),
+    provider.requestedScopes(settings.scopes),
   );
   await placement.save(credential);
+  if (!tokens.refreshToken) {
+    deps.terminal.err(
+      `No refresh token came with this login, so you will log in again when the access token expires${
+        provider.refreshHint ? `. To get one: ${provider.refreshHint}.` : "."
+      }\n`,
+    );
+  }
   return { loggedIn: true, credential };
 }
 
@@ -144,6 +153,7 @@ function toCredential(
   settings: Settings,
   flow: string,
   now: number,
+  requested: string[],
 ): StoredCredential {
   const identity: IdentityClaims | undefined = tokens.identity;
   return {
@@ -153,7 +163,7 @@ function toCredential(
     scopes: settings.scopes,
     audience: settings.audience,
     // A missing scope means the requested one (RFC 6749 §5.1).
-    grantedScope: tokens.scope ?? settings.scopes.join(" "),
+    grantedScope: tokens.scope ?? requested.join(" "),
     tokenType: tokens.tokenType,
     accessToken: tokens.accessToken,
     expiresAt: tokens.expiresIn === undefined
@@ -164,7 +174,16 @@ function toCredential(
     identity,
     obtainedAt: now,
     flow,
+    provider: storedProviderSettings(settings),
   };
+}
+
+/** What a credential keeps of the provider settings: all but the secret. */
+function storedProviderSettings(
+  settings: Settings,
+): StoredCredential["provider"] {
+  const { clientSecret: _, ...rest } = settings.provider;
+  return Object.keys(rest).length ? rest : undefined;
 }
 
 /** Options of {@linkcode loginWithToken}. */
@@ -202,6 +221,7 @@ export async function loginWithToken(
       clientId: settings.clientId,
       signal: deps.signal,
       network: deps.network,
+      settings: settings.provider,
     });
     let info: Record<string, unknown>;
     try {
@@ -238,6 +258,7 @@ export async function loginWithToken(
     identity,
     obtainedAt: now,
     flow: "token",
+    provider: storedProviderSettings(settings),
   };
   await placement.save(credential);
   return { loggedIn: true, credential };

@@ -29,14 +29,18 @@ export interface LogoutResult {
   detail?: string;
 }
 
-/** Logs one profile out. */
+/**
+ * Logs one profile out. `clientSecret`: the installed-app secret, for a
+ * provider that wants it at its revocation endpoint too.
+ */
 export async function logout(
   deps: Pick<AppDeps, "store" | "signal" | "network">,
   profile: string,
+  clientSecret?: string,
 ): Promise<LogoutResult> {
   const credential = await deps.store.get(profile).catch(() => undefined);
   const revocation = credential
-    ? await revokeAll(deps, credential)
+    ? await revokeAll(deps, credential, clientSecret)
     : { revocation: "not-applicable" as const };
   const removed = await deps.store.delete(profile);
   return { profile, removed, ...revocation };
@@ -45,10 +49,11 @@ export async function logout(
 /** Logs out every profile that has credentials. */
 export async function logoutAll(
   deps: Pick<AppDeps, "store" | "signal" | "network">,
+  clientSecret?: string,
 ): Promise<LogoutResult[]> {
   const results: LogoutResult[] = [];
   for (const profile of await deps.store.list()) {
-    results.push(await logout(deps, profile));
+    results.push(await logout(deps, profile, clientSecret));
   }
   return results;
 }
@@ -56,6 +61,7 @@ export async function logoutAll(
 async function revokeAll(
   deps: Pick<AppDeps, "signal" | "network">,
   credential: StoredCredential,
+  clientSecret?: string,
 ): Promise<{ revocation: Revocation; detail?: string }> {
   if (credential.flow === "token") return { revocation: "not-applicable" };
   try {
@@ -66,6 +72,7 @@ async function revokeAll(
       clientId: credential.clientId,
       signal: deps.signal,
       network: deps.network,
+      settings: { ...credential.provider, clientSecret },
     });
     if (!provider.canRevoke) return { revocation: "unsupported" };
     // The refresh token first: revoking it ends the grant at most providers.

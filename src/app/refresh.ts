@@ -66,13 +66,19 @@ export async function freshCredential(
       clientId: current.clientId,
       signal: deps.signal,
       network: deps.network,
+      // The endpoints and recipe the tokens were obtained with; the secret
+      // as configured now.
+      settings: {
+        ...current.provider,
+        clientSecret: settings.provider.clientSecret,
+      },
     });
     let tokens;
     try {
-      tokens = await provider.refresh(
-        current.refreshToken!,
-        current.identity?.sub,
-      );
+      tokens = await provider.refresh(current.refreshToken!, {
+        sub: current.identity?.sub,
+        tid: current.identity?.tid,
+      });
     } catch (err) {
       if (err instanceof AuthctlError && err.code === "refresh_rejected") {
         // Never retried: mark the entry so nothing replays the old token.

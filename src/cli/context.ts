@@ -24,7 +24,11 @@ import type { Terminal } from "../platform/terminal.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, type NetworkOptions } from "../oauth/http.ts";
 import { createAppDeps } from "../app/runtime.ts";
 import { createStore } from "../store/mod.ts";
-import type { CommonFlags } from "./flags.ts";
+import {
+  type CommonFlags,
+  type ProviderFlags,
+  providerFlagValues,
+} from "./flags.ts";
 
 /** The platform the CLI runs on, built by `main.ts` or a test. */
 export interface CliDeps {
@@ -65,7 +69,10 @@ export async function configContext(cli: CliDeps) {
 
 /** Resolves settings from flags, environment, config file and build. */
 export async function commandContext(
-  flags: CommonFlags & { readonly port?: string; readonly flow?: string },
+  flags:
+    & CommonFlags
+    & Partial<ProviderFlags>
+    & { readonly port?: string; readonly flow?: string },
   cli: CliDeps,
 ): Promise<CommandContext> {
   const dir = configDir(cli.system, cli.build.name);
@@ -81,6 +88,7 @@ export async function commandContext(
     ports: flags.port,
     flow: flags.flow,
     storage: flags.storage,
+    provider: providerFlagValues(flags),
   };
   const settings = resolveSettings({
     flags: settingFlags,

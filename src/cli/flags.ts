@@ -10,6 +10,14 @@
 import type { CommandContext } from "@stricli/core";
 import type { CliDeps } from "./context.ts";
 import { STORAGE_MODES, type StorageMode } from "../store/modes.ts";
+import {
+  CLIENT_AUTH_METHODS,
+  type ClientAuthMethod,
+  PROVIDER_NAMES,
+  PROVIDER_SETTING_SPECS,
+  type ProviderName,
+  type ProviderSettings,
+} from "../config/provider_settings.ts";
 
 /** What a command runs with: the parser's context plus the injected platform. */
 export interface CliContext extends CommandContext {
@@ -110,7 +118,7 @@ export const commonFlags = {
   issuer: text("OpenID provider issuer URL (env AUTHCTL_ISSUER)", "url"),
   clientId: text("public OAuth client ID (env AUTHCTL_CLIENT_ID)", "id"),
   scope: repeatable(
-    "scope to request, repeatable; openid and offline_access are always requested (env AUTHCTL_SCOPES)",
+    "scope to request, repeatable; openid and offline_access are added as the provider needs (env AUTHCTL_SCOPES)",
     "scope",
   ),
   audience: text("audience to request (env AUTHCTL_AUDIENCE)", "aud"),
@@ -152,4 +160,83 @@ export function action<F, A extends unknown[]>(
       this.outcome.error = err;
     }
   };
+}
+
+/** The provider settings' flags (`login`, `profiles add`). */
+export interface ProviderFlags {
+  readonly provider?: ProviderName;
+  readonly authorizationEndpoint?: string;
+  readonly tokenEndpoint?: string;
+  readonly deviceAuthorizationEndpoint?: string;
+  readonly revocationEndpoint?: string;
+  readonly userinfoEndpoint?: string;
+  readonly clientAuth?: ClientAuthMethod;
+  readonly offlineAccess?: boolean;
+  readonly prompt?: string;
+  readonly authParam?: readonly string[];
+  readonly redirectUri?: string;
+  readonly resource?: readonly string[];
+}
+
+const brief = (key: keyof ProviderSettings) =>
+  `${PROVIDER_SETTING_SPECS.find((s) => s.key === key)!.brief} (env ${
+    PROVIDER_SETTING_SPECS.find((s) => s.key === key)!.env
+  })`;
+
+/** The flags of {@linkcode ProviderFlags}. */
+export const providerFlags = {
+  provider: {
+    kind: "enum",
+    values: PROVIDER_NAMES,
+    brief: brief("provider"),
+    optional: true,
+  },
+  authorizationEndpoint: text(brief("authorizationEndpoint"), "url"),
+  tokenEndpoint: text(brief("tokenEndpoint"), "url"),
+  deviceAuthorizationEndpoint: text(
+    brief("deviceAuthorizationEndpoint"),
+    "url",
+  ),
+  revocationEndpoint: text(brief("revocationEndpoint"), "url"),
+  userinfoEndpoint: text(brief("userinfoEndpoint"), "url"),
+  clientAuth: {
+    kind: "enum",
+    values: CLIENT_AUTH_METHODS,
+    brief: brief("clientAuth"),
+    optional: true,
+  },
+  offlineAccess: {
+    kind: "boolean",
+    brief: `${brief("offlineAccess")}; --no-offline-access: never`,
+    optional: true,
+  },
+  prompt: text(brief("prompt"), "prompt"),
+  authParam: repeatable(brief("authParams"), "key=value"),
+  redirectUri: text(brief("redirectUri"), "uri"),
+  resource: repeatable(brief("resources"), "uri"),
+} as const;
+
+/** The provider flags given, by setting, for the settings' resolution. */
+export function providerFlagValues(
+  flags: Partial<ProviderFlags>,
+): Partial<Record<keyof ProviderSettings, string | string[] | boolean>> {
+  const out: Partial<
+    Record<keyof ProviderSettings, string | string[] | boolean>
+  > = {
+    provider: flags.provider,
+    authorizationEndpoint: flags.authorizationEndpoint,
+    tokenEndpoint: flags.tokenEndpoint,
+    deviceAuthorizationEndpoint: flags.deviceAuthorizationEndpoint,
+    revocationEndpoint: flags.revocationEndpoint,
+    userinfoEndpoint: flags.userinfoEndpoint,
+    clientAuth: flags.clientAuth,
+    offlineAccess: flags.offlineAccess,
+    prompt: flags.prompt,
+    authParams: flags.authParam ? [...flags.authParam] : undefined,
+    redirectUri: flags.redirectUri,
+    resources: flags.resource ? [...flags.resource] : undefined,
+  };
+  return Object.fromEntries(
+    Object.entries(out).filter(([, v]) => v !== undefined),
+  );
 }

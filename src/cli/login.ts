@@ -18,6 +18,8 @@ import {
   type CliContext,
   type CommonFlags,
   commonFlags,
+  type ProviderFlags,
+  providerFlags,
   text,
   textWithDefault,
   toggle,
@@ -27,7 +29,7 @@ import {
 const DEFAULT_TIMEOUT = "5m";
 
 /** `login`'s flags. */
-interface LoginFlags extends CommonFlags {
+interface LoginFlags extends CommonFlags, ProviderFlags {
   readonly flow?: FlowName;
   readonly browser: boolean;
   readonly qr: boolean;
@@ -46,6 +48,7 @@ export const loginCommand = () =>
     parameters: {
       flags: {
         ...commonFlags,
+        ...providerFlags,
         flow: {
           kind: "enum",
           values: FLOW_NAMES,

@@ -34,8 +34,10 @@ export const logoutCommand = () =>
       const { logout, logoutAll } = await import("../app/logout.ts");
       const { settings, deps } = await commandContext(flags, cli);
       const results = flags.all
-        ? await logoutAll(deps)
-        : [await logout(deps, settings.profile)];
+        ? await logoutAll(deps, settings.provider.clientSecret)
+        : [
+          await logout(deps, settings.profile, settings.provider.clientSecret),
+        ];
       if (flags.all && results.length === 0) {
         cli.terminal.err("No profile is logged in; nothing to remove.\n");
       }

@@ -12,6 +12,9 @@ import { configContext } from "./context.ts";
 import {
   action,
   type CliContext,
+  type ProviderFlags,
+  providerFlags,
+  providerFlagValues,
   repeatable,
   requiredText,
   storageFlag,
@@ -83,7 +86,7 @@ const useCommand = () =>
   });
 
 /** `profiles add`'s flags. */
-interface AddFlags {
+interface AddFlags extends ProviderFlags {
   readonly issuer: string;
   readonly clientId: string;
   readonly scope?: readonly string[];
@@ -112,6 +115,7 @@ const addCommand = () =>
         },
         storage: storageFlag("where credentials go"),
         force: toggle("replace an existing profile"),
+        ...providerFlags,
       },
       positional: nameArgument,
     },
@@ -119,8 +123,13 @@ const addCommand = () =>
       async function (this: CliContext, flags: AddFlags, name: string) {
         const { addProfile } = await import("../app/profiles.ts");
         const { splitScopes } = await import("../config/config_file.ts");
+        const { parseProviderFlags } = await import(
+          "../config/provider_settings.ts"
+        );
+        const provider = parseProviderFlags(providerFlagValues(flags));
         const { config } = await configContext(this.cli);
         await addProfile(config, name, {
+          ...(Object.keys(provider).length ? { provider } : {}),
           issuer: flags.issuer,
           clientId: flags.clientId,
           scopes: flags.scope ? splitScopes(flags.scope) : undefined,

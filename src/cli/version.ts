@@ -5,6 +5,7 @@
  */
 
 import { buildCommand } from "@stricli/core";
+import type { ProviderSettings } from "../config/provider_settings.ts";
 import { action, type CliContext, toggle } from "./flags.ts";
 
 /** Builds the `version` command (when it runs, or for help). */
@@ -36,6 +37,7 @@ export const versionCommand = () =>
                   scopes: b.scopes,
                   audience: b.audience || null,
                   ports: b.ports || null,
+                  provider: bakedProvider(b.provider),
                 },
               },
               null,
@@ -52,3 +54,11 @@ export const versionCommand = () =>
       },
     ),
   });
+
+/** The baked provider settings, the client secret only said to be there. */
+function bakedProvider(
+  provider: ProviderSettings,
+): Record<string, unknown> {
+  const { clientSecret, ...rest } = provider;
+  return clientSecret ? { ...rest, clientSecret: "(baked)" } : rest;
+}

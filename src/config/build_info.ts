@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { ProviderSettings } from "./provider_settings.ts";
+
 /** Settings and identity baked into a binary at build time. */
 export interface BuildInfo {
   /** Command name; also names the config directory and keychain service. */
@@ -24,6 +26,8 @@ export interface BuildInfo {
   audience: string;
   /** Default callback ports (e.g. "8765-8769"), or "" for an ephemeral port. */
   ports: string;
+  /** Default provider settings (kind, endpoints, client authentication…). */
+  provider: ProviderSettings;
 }
 
 /** The defaults of this build. */
@@ -36,4 +40,5 @@ export const buildInfo: BuildInfo = {
   scopes: [],
   audience: "",
   ports: "",
+  provider: {},
 };

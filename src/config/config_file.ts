@@ -20,6 +20,12 @@
  */
 
 import { UsageError } from "../errors.ts";
+import {
+  parseProviderSetting,
+  PROVIDER_SETTING_SPECS,
+  type ProviderSettings,
+  type RawSetting,
+} from "./provider_settings.ts";
 
 /** Settings one profile may hold in the config file. */
 export interface ProfileConfig {
@@ -36,6 +42,8 @@ export interface ProfileConfig {
   storage?: string;
   /** Hosts `git-credential` gives the token to (e.g. "git.acme.example"). */
   gitHosts?: string[];
+  /** The provider settings the profile sets (provider, endpoints, …). */
+  provider?: ProviderSettings;
 }
 
 /** The parsed config file. */
@@ -148,7 +156,7 @@ export function parseConfig(
             table,
           );
         }
-        config.profiles[name] = parseProfile(name, table, bad);
+        config.profiles[name] = parseProfile(name, table, bad, path, text);
       }
     } else {
       throw bad(
@@ -166,16 +174,41 @@ function parseProfile(
   name: string,
   table: Record<string, unknown>,
   bad: Bad,
+  path: string,
+  text: string,
 ): ProfileConfig {
   const profile: ProfileConfig = {};
   const tableName = `profiles.${name}`;
   for (const [key, value] of Object.entries(table)) {
-    const spec = PROFILE_KEYS[key];
     const where = `in profile "${name}"`;
+    const providerSpec = PROVIDER_SETTING_SPECS.find((p) => p.profile === key);
+    if (providerSpec) {
+      const line = lineOf(text, tableName, key);
+      let parsed;
+      try {
+        parsed = parseProviderSetting(
+          providerSpec,
+          value as RawSetting,
+          `profile "${name}" of "${path}"${line ? `, line ${line}` : ""}`,
+        );
+      } catch (err) {
+        throw new UsageError(
+          "config_invalid",
+          `${(err as Error).message} Fix or remove it.`,
+          { cause: err },
+        );
+      }
+      profile.provider = { ...profile.provider, [providerSpec.key]: parsed };
+      continue;
+    }
+    const spec = PROFILE_KEYS[key];
     if (!spec) {
       throw bad(
         `key "${key}" ${where} (known: ${
-          Object.keys(PROFILE_KEYS).join(", ")
+          [
+            ...Object.keys(PROFILE_KEYS),
+            ...PROVIDER_SETTING_SPECS.map((p) => p.profile),
+          ].join(", ")
         })`,
         tableName,
         key,
@@ -241,6 +274,10 @@ export async function saveConfigFile(config: ConfigFile): Promise<void> {
     for (const [key, spec] of Object.entries(PROFILE_KEYS)) {
       const value = p[spec.field];
       if (value !== undefined && value !== "") table[key] = value;
+    }
+    for (const spec of PROVIDER_SETTING_SPECS) {
+      const value = p.provider?.[spec.key];
+      if (value !== undefined && value !== "") table[spec.profile] = value;
     }
     profiles[name] = table;
   }

@@ -8,12 +8,23 @@
 
 import { UsageError } from "../errors.ts";
 import { type Env, isLoopbackHost } from "../platform/env.ts";
-import { STORAGE_MODES, type StorageMode } from "../store/routing_store.ts";
+import { STORAGE_MODES, type StorageMode } from "../store/modes.ts";
 import type { BuildInfo } from "./build_info.ts";
 import { type ConfigFile, splitScopes } from "./config_file.ts";
+import {
+  parseProviderSetting,
+  PROVIDER_SETTING_SPECS,
+  type ProviderSettings,
+  type RawSetting,
+} from "./provider_settings.ts";
+import { PRESETS } from "../oauth/presets.ts";
 
-/** Scopes authctl always requests. */
-export const ALWAYS_SCOPES = ["openid", "offline_access"] as const;
+/**
+ * Scopes the protocol adds by itself (`openid` for OpenID Connect,
+ * `offline_access` for a refresh token): never part of the configured
+ * scopes, and ignored when stored credentials are compared with them.
+ */
+export const PROTOCOL_SCOPES = ["openid", "offline_access"] as const;
 
 /** Where a resolved setting came from. */
 export type SettingSource = "flag" | "env" | "profile" | "build" | "default";
@@ -28,6 +39,8 @@ export interface SettingFlags {
   ports?: string;
   flow?: string;
   storage?: string;
+  /** Provider settings given as flags, by key, unchecked. */
+  provider?: Partial<Record<keyof ProviderSettings, RawSetting>>;
 }
 
 /** The settings a command runs with. */
@@ -38,7 +51,10 @@ export interface Settings {
   issuer: string;
   /** Public client ID, or "" when none is configured anywhere. */
   clientId: string;
-  /** Requested scopes, always including `openid` and `offline_access`. */
+  /**
+   * Scopes to request besides those the protocol adds (`openid`,
+   * `offline_access`; see {@linkcode PROTOCOL_SCOPES}).
+   */
   scopes: string[];
   /** Audience to request, or "". */
   audience: string;
@@ -54,8 +70,10 @@ export interface Settings {
   gitHosts: string[];
   /** `AUTHCTL_TOKEN`: a token to use for this process only, or undefined. */
   envToken?: string;
+  /** The provider's kind, endpoints, client authentication and the like. */
+  provider: ProviderSettings;
   /** Where each setting came from. */
-  sources: Record<keyof SettingFlags, SettingSource>;
+  sources: Record<Exclude<keyof SettingFlags, "provider">, SettingSource>;
 }
 
 /** Everything settings are resolved from. */
@@ -150,12 +168,19 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     ["build", build.scopes.length ? splitScopes(build.scopes) : undefined],
     ["default", []],
   ]);
+  const provider = resolveProviderSettings(inputs, fromProfile.provider ?? {});
+  // A known provider names its own issuer (github.com, accounts.google.com…).
+  if (!issuer.value && provider.provider) {
+    issuer.value = PRESETS[provider.provider].defaultIssuer ?? "";
+  }
   if (issuer.value) validateIssuer(issuer.value);
   return {
     profile,
     issuer: issuer.value,
     clientId: clientId.value,
-    scopes: splitScopes([...ALWAYS_SCOPES, ...scopes.value]),
+    scopes: splitScopes(scopes.value).filter((s) =>
+      !(PROTOCOL_SCOPES as readonly string[]).includes(s)
+    ),
     audience: audience.value,
     ports: ports.value,
     oob: fromProfile.oob ?? false,
@@ -165,6 +190,7 @@ export function resolveSettings(inputs: SettingInputs): Settings {
       ? splitScopes([env.get("AUTHCTL_GIT_HOSTS")!])
       : fromProfile.gitHosts ?? [],
     envToken: env.get("AUTHCTL_TOKEN") || undefined,
+    provider,
     sources: {
       profile: profileHit.source,
       issuer: issuer.source,
@@ -176,6 +202,32 @@ export function resolveSettings(inputs: SettingInputs): Settings {
       storage: storage.source,
     },
   };
+}
+
+/**
+ * Each provider setting from the flag, the environment, the profile (parsed
+ * with the config file) or the build, in that order.
+ */
+function resolveProviderSettings(
+  inputs: SettingInputs,
+  fromProfile: ProviderSettings,
+): ProviderSettings {
+  const out: Record<string, unknown> = {};
+  for (const spec of PROVIDER_SETTING_SPECS) {
+    const flag = spec.flag ? inputs.flags.provider?.[spec.key] : undefined;
+    const env = inputs.env.get(spec.env);
+    const built = inputs.build.provider?.[spec.key];
+    if (flag !== undefined && !(Array.isArray(flag) && flag.length === 0)) {
+      out[spec.key] = parseProviderSetting(spec, flag, `--${spec.flag}`);
+    } else if (env !== undefined && env !== "") {
+      out[spec.key] = parseProviderSetting(spec, env, spec.env);
+    } else if (fromProfile[spec.key] !== undefined) {
+      out[spec.key] = fromProfile[spec.key];
+    } else if (built !== undefined) {
+      out[spec.key] = built;
+    }
+  }
+  return out as ProviderSettings;
 }
 
 /**

@@ -1,11 +1,17 @@
 /**
- * The loopback listener of RFC 8252 §7.3: binds 127.0.0.1 only, answers one
- * callback that carries the expected `state`, and turns everything else away
- * without ending the wait.
+ * The loopback listener of RFC 8252 §7.3: binds a loopback address only
+ * (127.0.0.1 by default; ::1; or both, on one port, for a `localhost`
+ * redirect URI, since a browser may try either), answers one callback that
+ * carries the expected `state`, and turns everything else away without
+ * ending the wait.
  *
  * @module
  */
 
+import {
+  DEFAULT_REDIRECT,
+  type RedirectShape,
+} from "../config/provider_settings.ts";
 import { AuthctlError, UsageError } from "../errors.ts";
 import { pageResponse } from "./callback_page.ts";
 
@@ -22,6 +28,8 @@ const MAX_URL_LENGTH = 8192;
 export interface CallbackServerOptions {
   /** Ports to try in order; 0 means an ephemeral port. */
   ports: number[];
+  /** The redirect URI's host and path (default `127.0.0.1`, `/callback`). */
+  shape?: RedirectShape;
   /** The `state` sent in the authorization request. */
   state: string;
   /**
@@ -87,6 +95,11 @@ export function startCallbackServer(
   result.catch(() => {}); // observed by the caller; never unhandled here
   let done = false;
   let port = 0;
+  const shape = options.shape ?? DEFAULT_REDIRECT;
+  // localhost: both families on one port, 127.0.0.1 first.
+  const hostnames = shape.host === "localhost"
+    ? ["127.0.0.1", "::1"]
+    : [shape.host === "[::1]" ? "::1" : "127.0.0.1"];
 
   const handler = (request: Request): Response => {
     if (done) {
@@ -100,11 +113,11 @@ export function startCallbackServer(
     }
     // The Host header must name our own address: a page on another origin
     // that resolves to 127.0.0.1 (DNS rebinding) is refused.
-    if (request.headers.get("host") !== `${LOOPBACK_HOST}:${port}`) {
+    if (request.headers.get("host") !== `${shape.host}:${port}`) {
       return pageResponse(400, "Bad request", "Unexpected host.");
     }
     const url = new URL(request.url);
-    if (url.pathname !== CALLBACK_PATH) {
+    if (url.pathname !== shape.path) {
       return pageResponse(404, "Not found", "There is nothing here.");
     }
     const states = url.searchParams.getAll("state");
@@ -140,35 +153,50 @@ export function startCallbackServer(
 
   return new Promise((resolve, reject) => {
     const tried: number[] = [];
-    for (const candidate of options.ports) {
+    // An ephemeral port free on 127.0.0.1 may be taken on ::1: try again.
+    const candidates = options.ports.flatMap((p) =>
+      p === 0 && hostnames.length > 1 ? [0, 0, 0, 0, 0] : [p]
+    );
+    for (const candidate of candidates) {
       const controller = new AbortController();
-      let server: Deno.HttpServer<Deno.NetAddr>;
+      const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
+      let bound = candidate;
       try {
-        server = Deno.serve({
-          hostname: LOOPBACK_HOST,
-          port: candidate,
-          signal: controller.signal,
-          onListen: () => {},
-          onError: () => new Response(null, { status: 500 }),
-        }, handler);
+        for (const [i, hostname] of hostnames.entries()) {
+          try {
+            servers.push(Deno.serve({
+              hostname,
+              port: bound,
+              signal: controller.signal,
+              onListen: () => {},
+              onError: () => new Response(null, { status: 500 }),
+            }, handler));
+          } catch (err) {
+            // A machine without IPv6 serves localhost on 127.0.0.1 alone.
+            if (i > 0 && err instanceof Deno.errors.AddrNotAvailable) break;
+            throw err;
+          }
+          bound = servers[0].addr.port;
+        }
       } catch (err) {
+        controller.abort();
         if (err instanceof Deno.errors.AddrInUse) {
           tried.push(candidate);
           continue;
         }
         return reject(err);
       }
-      port = server.addr.port;
+      port = bound;
       let closed: Promise<void> | undefined;
       return resolve({
         port,
-        redirectUri: `http://${LOOPBACK_HOST}:${port}${CALLBACK_PATH}`,
+        redirectUri: `http://${shape.host}:${port}${shape.path}`,
         result,
         close() {
           if (!closed) {
             done = true;
             controller.abort();
-            closed = server.finished;
+            closed = Promise.all(servers.map((s) => s.finished)).then(() => {});
           }
           return closed;
         },
@@ -177,9 +205,11 @@ export function startCallbackServer(
     reject(
       new UsageError(
         "port_in_use",
-        `No callback port is free: ${tried.join(", ")} ${
-          tried.length === 1 ? "is" : "are"
-        } in use. Close the program using ${
+        `No callback port is free: ${
+          tried.map((p) => p || "an ephemeral port").join(", ")
+        } ${tried.length === 1 ? "is" : "are"} in use${
+          hostnames.length > 1 ? " (on 127.0.0.1 or ::1)" : ""
+        }. Close the program using ${
           tried.length === 1 ? "it" : "them"
         } or choose other ports with --port (they must be registered with the provider).`,
       ),

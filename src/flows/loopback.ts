@@ -35,13 +35,14 @@ export class LoopbackFlow implements LoginFlow {
 
   async login(context: LoginContext): Promise<TokenSet> {
     const { provider, settings, terminal, browser } = context;
-    const ports = parsePorts(settings.ports);
+    const shape = provider.redirectShape;
+    const ports = shape.port ? [shape.port] : parsePorts(settings.ports);
     const state = randomToken();
     const nonce = randomToken();
     const pkce = await createPkce();
     const validate = (params: URLSearchParams) =>
       provider.validateCallback(params, state);
-    const server = await startCallbackServer({ ports, state, validate });
+    const server = await startCallbackServer({ ports, shape, state, validate });
     const stopPaste = new AbortController();
     try {
       const url = provider.authorizationUrl({

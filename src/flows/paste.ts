@@ -8,7 +8,7 @@
  */
 
 import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
-import { CALLBACK_PATH, LOOPBACK_HOST, parsePorts } from "./callback_server.ts";
+import { LOOPBACK_HOST, parsePorts } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
 import type { LoginContext, LoginFlow } from "./types.ts";
 import { formatDuration, waitForUser } from "./wait.ts";
@@ -25,11 +25,13 @@ export class PasteFlow implements LoginFlow {
     const state = randomToken();
     const nonce = randomToken();
     const pkce = await createPkce();
+    // The same redirect URI shape as the loopback flow.
+    const shape = provider.redirectShape;
     const redirectUri = settings.oob
       ? OOB_REDIRECT_URI
-      : `http://${LOOPBACK_HOST}:${
-        unusedPort(parsePorts(settings.ports))
-      }${CALLBACK_PATH}`;
+      : `http://${shape.host}:${
+        shape.port ?? unusedPort(parsePorts(settings.ports))
+      }${shape.path}`;
     const url = provider.authorizationUrl({
       redirectUri,
       scopes: settings.scopes,

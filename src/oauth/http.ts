@@ -32,6 +32,9 @@ export interface NetworkOptions {
 /** Default timeout of one request. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 
+/** Redirects followed when fetching metadata (same origin only). */
+export const MAX_DISCOVERY_REDIRECTS = 3;
+
 /** Default response size cap: far above any real metadata or token response. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -61,8 +64,47 @@ export class Http {
     this.#signal = signal;
   }
 
+  /**
+   * A fetch for discovery: a GET that carries no secret, so it follows a
+   * redirect within the same origin (Django OAuth Toolkit answers
+   * `…/openid-configuration` with a 301 to `…/openid-configuration/`), at
+   * most {@linkcode MAX_DISCOVERY_REDIRECTS} hops. A redirect elsewhere is
+   * refused like any other.
+   */
+  readonly discoveryFetch: FetchFunction = async (url, init) => {
+    let current = url;
+    for (let hop = 0;; hop++) {
+      const response = await this.#fetch(
+        current,
+        init,
+        hop < MAX_DISCOVERY_REDIRECTS,
+      );
+      if (response.status < 300 || response.status >= 400) return response;
+      const location = response.headers.get("location") ?? "";
+      await response.body?.cancel();
+      const next = new URL(location, current);
+      if (next.origin !== new URL(current).origin) {
+        throw new ProviderError(
+          "redirect_refused",
+          `The provider's metadata at "${
+            redact(current)
+          }" redirects to another origin ("${
+            stripControl(redact(next.href))
+          }"); only a redirect within the same origin is followed. Check the issuer URL.`,
+        );
+      }
+      current = next.href;
+    }
+  };
+
   /** A fetch for oauth4webapi's and jose's `customFetch`. */
-  readonly fetch: FetchFunction = async (url, init) => {
+  readonly fetch: FetchFunction = (url, init) => this.#fetch(url, init, false);
+
+  async #fetch(
+    url: string,
+    init: Parameters<FetchFunction>[1],
+    allowRedirect: boolean,
+  ): Promise<Response> {
     await this.#prepare();
     const method = init.method ?? "GET";
     const debug = this.#options.debug;
@@ -91,17 +133,24 @@ export class Http {
       this.#options.timeoutMs,
     );
     try {
-      return await this.#exchange(url, method, init, timeout.signal);
+      return await this.#exchange(
+        url,
+        method,
+        init,
+        timeout.signal,
+        allowRedirect,
+      );
     } finally {
       clearTimeout(timer);
     }
-  };
+  }
 
   async #exchange(
     url: string,
     method: string,
     init: RequestInit,
     timeout: AbortSignal,
+    allowRedirect: boolean,
   ): Promise<Response> {
     const debug = this.#options.debug;
     const signals = [timeout];
@@ -128,6 +177,9 @@ export class Http {
       this.skewMs = Date.parse(date) - Date.now();
     }
     debug?.(`< ${response.status} ${redact(url)}`);
+    if (allowRedirect && response.status >= 300 && response.status < 400) {
+      return response;
+    }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       const location = response.headers.get("location");

@@ -18,11 +18,26 @@ import {
   TimeoutError,
   UsageError,
 } from "../errors.ts";
+import {
+  DEFAULT_REDIRECT,
+  parseRedirectUri,
+  type ProviderSettings,
+  type RedirectShape,
+} from "../config/provider_settings.ts";
 import { isLoopbackHost } from "../platform/env.ts";
 import type { IdentityClaims } from "../store/types.ts";
+import { tokenEndpointFetch } from "./dialect.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, Http, type NetworkOptions } from "./http.ts";
+import { type Preset, presetOf } from "./presets.ts";
 
 export { DEFAULT_HTTP_TIMEOUT_MS } from "./http.ts";
+
+/**
+ * oauth4webapi's hook for an issuer that differs per token (Entra's
+ * multi-tenant template); exported at run time, not in its types.
+ */
+const EXPECTED_ISSUER =
+  (oauth as unknown as { _expectedIssuer: symbol })._expectedIssuer;
 
 /** ID tokens older than this (by `iat`) are refused. */
 const MAX_ID_TOKEN_AGE_S = 3600;
@@ -55,6 +70,12 @@ export interface ProviderOptions {
   signal?: AbortSignal;
   /** Timeouts, CA bundle, debug trace. */
   network?: NetworkOptions;
+  /**
+   * The provider settings: kind or known provider, endpoints (no discovery
+   * when the authorization and token endpoints are given), client
+   * authentication, refresh recipe, resources.
+   */
+  settings?: ProviderSettings;
 }
 
 /** Tokens from a successful grant, with the validated ID token's claims. */
@@ -95,6 +116,7 @@ export type DevicePoll =
 /** Parameters of an authorization request. */
 export interface AuthorizationRequest {
   redirectUri: string;
+  /** The configured scopes; the protocol's own are added. */
   scopes: string[];
   audience: string;
   state: string;
@@ -104,30 +126,124 @@ export interface AuthorizationRequest {
 
 /** A discovered provider, bound to one client. */
 export class Provider {
+  /** The configured issuer: the profile's identity. */
   readonly issuer: string;
   readonly metadata: oauth.AuthorizationServer;
+  /** OpenID Connect (ID tokens) or plain OAuth 2.0. */
+  readonly kind: "oidc" | "oauth2";
   readonly #client: oauth.Client;
   readonly #options: ProviderOptions;
+  readonly #settings: ProviderSettings;
+  readonly #preset: Preset;
   readonly #insecure: boolean;
-  readonly #isOidc: boolean;
   readonly #httpClient: Http;
+  /** `…/{tenantid}/v2.0` for Entra's multi-tenant authorities. */
+  readonly #issuerTemplate?: string;
   #jwks?: ProviderKeys;
 
   constructor(
     metadata: oauth.AuthorizationServer,
     options: ProviderOptions,
-    isOidc: boolean,
+    kind: "oidc" | "oauth2",
     http: Http,
+    issuerTemplate?: string,
   ) {
     this.#httpClient = http;
-    this.issuer = metadata.issuer;
-    this.metadata = metadata;
+    this.issuer = options.issuer;
+    this.#settings = options.settings ?? {};
+    this.#preset = presetOf(this.#settings.provider);
+    this.#issuerTemplate = issuerTemplate;
+    this.metadata = issuerTemplate
+      ? {
+        ...metadata,
+        issuer: options.issuer,
+        // Each ID token's issuer: the template with its own tenant.
+        [EXPECTED_ISSUER]: (result: { claims: Record<string, unknown> }) =>
+          tenantIssuer(issuerTemplate, result.claims.tid),
+      }
+      : metadata;
+    this.kind = kind;
     this.#options = options;
-    this.#isOidc = isOidc;
     this.#insecure = new URL(options.issuer).protocol === "http:";
     this.#client = {
       client_id: options.clientId,
       [oauth.clockTolerance]: CLOCK_TOLERANCE_S,
+    };
+  }
+
+  /** How the client authenticates at the token endpoint. */
+  #auth(): oauth.ClientAuth {
+    const method = this.#settings.clientAuth ?? this.#preset.clientAuth ??
+      (this.#settings.clientSecret ? "client_secret_post" : "none");
+    if (method === "none") return oauth.None();
+    const secret = this.#settings.clientSecret;
+    if (!secret) {
+      throw new UsageError(
+        "client_secret_missing",
+        `The provider needs the client's secret (client_auth ${method}${
+          this.#settings.provider ? `, provider ${this.#settings.provider}` : ""
+        }), and none is configured. Set AUTHCTL_CLIENT_SECRET or client_secret in the profile (never a flag: other users can read a process's arguments).`,
+      );
+    }
+    return method === "client_secret_basic"
+      ? oauth.ClientSecretBasic(secret)
+      : oauth.ClientSecretPost(secret);
+  }
+
+  /**
+   * The scopes to request: `openid` for OpenID Connect, `offline_access`
+   * when the profile says so (or, unset, when the metadata lists it), then
+   * the configured ones.
+   */
+  requestedScopes(configured: readonly string[]): string[] {
+    const offline = this.#settings.offlineAccess ??
+      this.#preset.offlineAccess ??
+      (this.metadata.scopes_supported?.includes("offline_access") ?? false);
+    const out = [
+      ...(this.kind === "oidc" ? ["openid"] : []),
+      ...(offline ? ["offline_access"] : []),
+    ];
+    for (const scope of configured) if (!out.includes(scope)) out.push(scope);
+    return out;
+  }
+
+  /**
+   * The loopback redirect URI's shape: the profile's `redirect_uri`, else
+   * the preset's (Entra: `http://localhost/callback`), else the default
+   * `http://127.0.0.1/callback`.
+   */
+  get redirectShape(): RedirectShape {
+    const uri = this.#settings.redirectUri ?? this.#preset.redirectUri;
+    return uri ? parseRedirectUri(uri) : DEFAULT_REDIRECT;
+  }
+
+  /** The setting that usually brings a refresh token, for the login line. */
+  get refreshHint(): string | undefined {
+    return this.#preset.refreshHint;
+  }
+
+  /** The RFC 8707 resources, as request parameters. */
+  #resourceParams(): URLSearchParams {
+    const params = new URLSearchParams();
+    for (const r of this.#settings.resources ?? []) {
+      params.append("resource", r);
+    }
+    return params;
+  }
+
+  /**
+   * Request options for the token endpoint: its dialects made standard, and
+   * the resources (RFC 8707) unless `withResources` is false.
+   */
+  #tokenHttp(
+    withResources = true,
+  ): RequestOptions & { additionalParameters?: URLSearchParams } {
+    const options = this.#http();
+    const params = this.#resourceParams();
+    return {
+      ...options,
+      [oauth.customFetch]: tokenEndpointFetch(options[oauth.customFetch]),
+      ...(withResources && params.size ? { additionalParameters: params } : {}),
     };
   }
 
@@ -151,16 +267,18 @@ export class Provider {
     params.set("response_type", "code");
     params.set("client_id", this.#options.clientId);
     params.set("redirect_uri", request.redirectUri);
-    params.set("scope", request.scopes.join(" "));
+    params.set("scope", this.requestedScopes(request.scopes).join(" "));
     params.set("state", request.state);
-    params.set("nonce", request.nonce);
+    if (this.kind === "oidc") params.set("nonce", request.nonce);
     params.set("code_challenge", request.codeChallenge);
     params.set("code_challenge_method", "S256");
-    // OpenID Connect Core §11: offline_access needs an explicit consent.
-    if (request.scopes.includes("offline_access")) {
-      params.set("prompt", "consent");
-    }
+    // Never forced: `prompt` only when the profile sets it (Entra answers
+    // prompt=consent with AADSTS90094 where users may not consent).
+    if (this.#settings.prompt) params.set("prompt", this.#settings.prompt);
     if (request.audience) params.set("audience", request.audience);
+    for (const [k, v] of this.#resourceParams()) params.append(k, v);
+    const extra = { ...this.#preset.authParams, ...this.#settings.authParams };
+    for (const [k, v] of Object.entries(extra)) params.set(k, v);
     return url;
   }
 
@@ -213,20 +331,23 @@ export class Provider {
       const response = await oauth.authorizationCodeGrantRequest(
         this.metadata,
         this.#client,
-        oauth.None(),
+        this.#auth(),
         callback,
         redirectUri,
         codeVerifier,
-        this.#http(),
+        this.#tokenHttp(),
       );
+      const oidc = this.kind === "oidc";
       const result = await oauth.processAuthorizationCodeResponse(
         this.metadata,
         this.#client,
         response,
-        { expectedNonce, requireIdToken: this.#isOidc },
+        oidc
+          ? { expectedNonce, requireIdToken: true }
+          : { expectedNonce: oauth.expectNoNonce, requireIdToken: false },
       );
       return await this.#withUserinfo(
-        await this.#tokenSet(result, expectedNonce),
+        await this.#tokenSet(result, oidc ? expectedNonce : null),
       );
     });
   }
@@ -256,15 +377,18 @@ export class Provider {
         `The provider "${this.issuer}" has no device authorization endpoint. Use --flow loopback or --flow paste.`,
       );
     }
-    const params = new URLSearchParams({ scope: scopes.join(" ") });
+    const params = new URLSearchParams({
+      scope: this.requestedScopes(scopes).join(" "),
+    });
     if (audience) params.set("audience", audience);
+    for (const [k, v] of this.#resourceParams()) params.append(k, v);
     try {
       const response = await oauth.deviceAuthorizationRequest(
         this.metadata,
         this.#client,
-        oauth.None(),
+        this.#auth(),
         params,
-        this.#http(),
+        this.#tokenHttp(false),
       );
       const result = await oauth.processDeviceAuthorizationResponse(
         this.metadata,
@@ -318,9 +442,9 @@ export class Provider {
       response = await oauth.deviceCodeGrantRequest(
         this.metadata,
         this.#client,
-        oauth.None(),
+        this.#auth(),
         deviceCode,
-        this.#http(),
+        this.#tokenHttp(),
       );
     } catch (err) {
       const mapped = toAuthctlError(err, "token", this.#options.signal);
@@ -379,15 +503,19 @@ export class Provider {
    * verified like the first one and must name the same subject.
    * `invalid_grant` becomes a {@linkcode NotLoggedInError}.
    */
-  async refresh(refreshToken: string, expectedSub?: string): Promise<TokenSet> {
+  async refresh(
+    refreshToken: string,
+    expected?: { sub?: string; tid?: string },
+  ): Promise<TokenSet> {
+    const expectedSub = expected?.sub;
     let result: oauth.TokenEndpointResponse;
     try {
       const response = await oauth.refreshTokenGrantRequest(
         this.metadata,
         this.#client,
-        oauth.None(),
+        this.#auth(),
         refreshToken,
-        this.#http(),
+        this.#tokenHttp(),
       );
       result = await oauth.processRefreshTokenResponse(
         this.metadata,
@@ -411,7 +539,9 @@ export class Provider {
       throw this.#skewError(err) ??
         toAuthctlError(err, "refresh response", this.#options.signal);
     }
-    const tokens = await this.#tokenSet(result, "any");
+    const tokens = this.kind === "oidc"
+      ? await this.#tokenSet(result, "any")
+      : await this.#withUserinfo(await this.#tokenSet(result, null));
     if (
       tokens.identity && expectedSub !== undefined &&
       tokens.identity.sub !== expectedSub
@@ -421,6 +551,18 @@ export class Provider {
         `The ID token from the refresh names another user ("${
           stripControl(tokens.identity.sub)
         }", not "${stripControl(expectedSub)}"); it is not used.`,
+      );
+    }
+    // Entra: the same user in the same tenant.
+    if (
+      tokens.identity?.tid !== undefined && expected?.tid !== undefined &&
+      tokens.identity.tid !== expected.tid
+    ) {
+      throw new ProviderError(
+        "tenant_changed",
+        `The ID token from the refresh names another tenant ("${
+          stripControl(tokens.identity.tid)
+        }", not "${stripControl(expected.tid)}"); it is not used.`,
       );
     }
     return tokens;
@@ -443,7 +585,7 @@ export class Provider {
       const response = await oauth.revocationRequest(
         this.metadata,
         this.#client,
-        oauth.None(),
+        this.#auth(),
         token,
         { ...this.#http(), additionalParameters: { token_type_hint: hint } },
       );
@@ -457,6 +599,11 @@ export class Provider {
    * {@linkcode NotLoggedInError}.
    */
   async userinfo(accessToken: string): Promise<Record<string, unknown>> {
+    if (this.kind === "oauth2") {
+      const info = await this.#profile(accessToken);
+      const identity = identityFrom(info);
+      return { ...info, ...identity };
+    }
     let response: Response;
     try {
       response = await oauth.userInfoRequest(
@@ -496,17 +643,18 @@ export class Provider {
     result: oauth.TokenEndpointResponse,
     nonce: string | null | "any",
   ): Promise<TokenSet> {
+    // Plain OAuth 2.0 has no ID token: one that comes anyway is not
+    // verifiable (no keys) and is not kept.
+    const idToken = this.kind === "oidc" ? result.id_token : undefined;
     const set: TokenSet = {
       accessToken: result.access_token,
       tokenType: result.token_type,
       expiresIn: result.expires_in,
       refreshToken: result.refresh_token,
-      idToken: result.id_token,
+      idToken,
       scope: result.scope,
     };
-    if (result.id_token) {
-      set.identity = await this.#verifyIdToken(result.id_token, nonce);
-    }
+    if (idToken) set.identity = await this.#verifyIdToken(idToken, nonce);
     return set;
   }
 
@@ -550,8 +698,12 @@ export class Provider {
     const keys = this.keySet(0);
     const algorithms = this.idTokenAlgorithms();
     try {
+      // Entra's multi-tenant issuer: the template with the token's tenant.
+      const issuer = this.#issuerTemplate
+        ? tenantIssuer(this.#issuerTemplate, jose.decodeJwt(idToken).tid)
+        : this.issuer;
       const verifyOptions: jose.JWTVerifyOptions = {
-        issuer: this.issuer,
+        issuer,
         audience: this.#options.clientId,
         algorithms,
         clockTolerance: CLOCK_TOLERANCE_S,
@@ -583,6 +735,7 @@ export class Provider {
         name: pick("name"),
         email: pick("email"),
         preferred_username: pick("preferred_username"),
+        ...(this.#issuerTemplate ? { tid: pick("tid") } : {}),
       };
     } catch (err) {
       throw this.#skewError(err) ?? new ProviderError(
@@ -625,6 +778,14 @@ export class Provider {
    * token's; other failures leave the identity as the ID token gave it.
    */
   async #withUserinfo(tokens: TokenSet): Promise<TokenSet> {
+    if (this.kind === "oauth2") {
+      // Who logged in comes from the profile endpoint alone.
+      if (!this.metadata.userinfo_endpoint) return tokens;
+      return {
+        ...tokens,
+        identity: identityFrom(await this.#profile(tokens.accessToken)),
+      };
+    }
     if (!this.metadata.userinfo_endpoint || !tokens.identity?.sub) {
       return tokens;
     }
@@ -674,6 +835,51 @@ export class Provider {
 
   #http(): RequestOptions {
     return httpOptions(this.#httpClient, this.#insecure);
+  }
+
+  /**
+   * GET the profile endpoint (`userinfo_endpoint`: Passport's
+   * `/api/v1/profile`, GitHub's `/user`) with the access token. A refused
+   * token is a {@linkcode NotLoggedInError}.
+   */
+  async #profile(accessToken: string): Promise<Record<string, unknown>> {
+    const url = this.metadata.userinfo_endpoint;
+    if (!url) {
+      throw new UsageError(
+        "no_userinfo_endpoint",
+        `The provider "${this.issuer}" has no userinfo endpoint to check a token with. Set userinfo_endpoint (a route that answers with the user), or give --validate-url.`,
+      );
+    }
+    const response = await this.#call(
+      "profile request",
+      () =>
+        this.#httpClient.fetch(url, {
+          headers: {
+            authorization: `Bearer ${accessToken}`,
+            accept: "application/json",
+          },
+        }),
+    );
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw new NotLoggedInError(
+        "token_rejected",
+        `The provider's profile endpoint rejected the token (HTTP ${response.status}).`,
+      );
+    }
+    let body: unknown;
+    try {
+      body = response.ok ? await response.json() : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new ProviderError(
+        "invalid_response",
+        `The provider's profile endpoint "${url}" answered HTTP ${response.status} without a JSON object describing the user.`,
+      );
+    }
+    return body as Record<string, unknown>;
   }
 
   async #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -776,8 +982,13 @@ export async function verifyWithCandidates(
 }
 
 /**
- * Fetches the provider's metadata: OpenID Connect discovery first, then RFC
- * 8414. The document's `issuer` must equal the configured issuer exactly.
+ * The provider's metadata and kind. With the authorization and token
+ * endpoints given (by the profile, or by a preset that derives them from the
+ * issuer), no discovery: the issuer stays the profile's identity. Otherwise
+ * OpenID Connect discovery, then RFC 8414 (path inserted); the document's
+ * `issuer` must equal the configured issuer exactly (RFC 8414 §3.3), the one
+ * exception being Microsoft Entra ID's `{tenantid}` template for its
+ * multi-tenant authorities, with `provider = "microsoft"`.
  */
 export async function discoverProvider(
   options: ProviderOptions,
@@ -790,16 +1001,49 @@ export async function discoverProvider(
       `Refusing the plain-http issuer "${options.issuer}": only loopback addresses may use http.`,
     );
   }
+  const settings = options.settings ?? {};
+  const preset = presetOf(settings.provider);
   const http = new Http(
     options.network ?? { timeoutMs: DEFAULT_HTTP_TIMEOUT_MS },
     options.signal,
   );
+  const given = definedEndpoints(settings);
+  if (Boolean(given.authorization_endpoint) !== Boolean(given.token_endpoint)) {
+    throw new UsageError(
+      "incomplete_endpoints",
+      `Only the ${
+        given.token_endpoint ? "token" : "authorization"
+      } endpoint is configured. Give authorization_endpoint and token_endpoint together (then no discovery is made), or neither.`,
+    );
+  }
+  const derived = preset.endpoints?.(issuerUrl);
+  if (given.authorization_endpoint || derived) {
+    if (settings.provider === "oidc") {
+      throw new UsageError(
+        "oidc_without_discovery",
+        `provider = "oidc" needs the provider's discovery document (for its signing keys), so endpoints cannot replace it. Remove the endpoints, or set provider = "oauth2" for a plain OAuth 2.0 server.`,
+      );
+    }
+    const metadata: oauth.AuthorizationServer = {
+      issuer: options.issuer,
+      ...derived,
+      ...given,
+    };
+    return new Provider(
+      metadata,
+      options,
+      derived ? preset.kind : "oauth2",
+      http,
+    );
+  }
   let lastStatus = 0;
   for (const algorithm of ["oidc", "oauth2"] as const) {
     let response: Response;
     try {
       response = await oauth.discoveryRequest(issuerUrl, {
         ...httpOptions(http, insecure),
+        // A GET without secrets: same-origin redirects are followed.
+        [oauth.customFetch]: http.discoveryFetch,
         algorithm,
       });
     } catch (err) {
@@ -812,29 +1056,74 @@ export async function discoverProvider(
     }
     let metadata: oauth.AuthorizationServer;
     try {
-      metadata = await oauth.processDiscoveryResponse(issuerUrl, response);
+      // The issuer is compared below, as a plain string.
+      metadata = await oauth.processDiscoveryResponse(
+        NO_ISSUER_CHECK,
+        response,
+      );
     } catch (err) {
-      if (
-        err instanceof oauth.OperationProcessingError &&
-        err.code === oauth.JSON_ATTRIBUTE_COMPARISON
-      ) {
-        const body = (err.cause as { body?: { issuer?: unknown } })?.body;
-        throw issuerMismatch(options.issuer, body?.issuer, err);
-      }
       throw toAuthctlError(err, "discovery document", options.signal);
     }
+    const template = tenantTemplate(options.issuer, metadata.issuer, preset);
     // RFC 8414 §3.3 is a simple string comparison; URL parsing alone would
     // equate "https://a.example" and "https://a.example/".
-    if (metadata.issuer !== options.issuer) {
+    if (metadata.issuer !== options.issuer && !template) {
       throw issuerMismatch(options.issuer, metadata.issuer);
     }
     checkPkceSupport(metadata);
-    return new Provider(metadata, options, algorithm === "oidc", http);
+    const kind = settings.provider && settings.provider !== "oidc"
+      ? preset.kind
+      : settings.provider === "oidc" || algorithm === "oidc"
+      ? "oidc"
+      : "oauth2";
+    return new Provider(
+      { ...metadata, ...given },
+      options,
+      kind,
+      http,
+      template,
+    );
   }
   throw new ProviderError(
     "discovery_failed",
-    `No OpenID Connect or OAuth 2.0 metadata found for the issuer "${options.issuer}" (HTTP ${lastStatus}). Check the issuer URL.`,
+    `No OpenID Connect or OAuth 2.0 metadata found for the issuer "${options.issuer}" (HTTP ${lastStatus}). Check the issuer URL, or give the endpoints (authorization_endpoint, token_endpoint) of a provider without discovery.`,
   );
+}
+
+/** oauth4webapi's marker for "the caller compares the issuer itself". */
+const NO_ISSUER_CHECK =
+  (oauth as unknown as { _nodiscoverycheck: URL })._nodiscoverycheck;
+
+/** The endpoint settings that are set, under their RFC 8414 names. */
+function definedEndpoints(settings: ProviderSettings) {
+  const all = {
+    authorization_endpoint: settings.authorizationEndpoint,
+    token_endpoint: settings.tokenEndpoint,
+    device_authorization_endpoint: settings.deviceAuthorizationEndpoint,
+    revocation_endpoint: settings.revocationEndpoint,
+    userinfo_endpoint: settings.userinfoEndpoint,
+  };
+  return Object.fromEntries(
+    Object.entries(all).filter(([, v]) => v !== undefined),
+  ) as Partial<typeof all>;
+}
+
+/**
+ * Entra's multi-tenant issuer: accepted only with a preset that expects it,
+ * for its `common` and `organizations` authorities, and only when the
+ * document names exactly `https://HOST/{tenantid}/v2.0` for the configured
+ * `https://HOST/AUTHORITY/v2.0`. Returns the template, or undefined.
+ */
+function tenantTemplate(
+  configured: string,
+  named: string,
+  preset: Preset,
+): string | undefined {
+  if (!preset.tenantTemplate) return undefined;
+  const m = /^(https:\/\/[^/]+)\/([^/]+)\/v2\.0$/.exec(configured);
+  if (!m || !preset.tenantTemplate.authorities.includes(m[2])) return undefined;
+  const template = `${m[1]}/{tenantid}/v2.0`;
+  return named === template ? template : undefined;
 }
 
 function issuerMismatch(
@@ -845,9 +1134,20 @@ function issuerMismatch(
   const what = typeof named === "string"
     ? `the issuer "${stripControl(named)}"`
     : "another issuer";
+  // Only a trailing slash apart (Auth0's issuers end with one): the same
+  // server, so naming the value to use is safe.
+  const slash = typeof named === "string" &&
+    named.replace(/\/$/, "") === configured.replace(/\/$/, "");
+  const template = typeof named === "string" && named.includes("{tenantid}");
   return new ProviderError(
     "issuer_mismatch",
-    `The provider's metadata names ${what}, not the configured "${configured}". Nothing proceeds unless they match exactly: check the issuer URL (scheme, host, path, trailing slash).`,
+    `The provider's metadata names ${what}, not the configured "${configured}". Nothing proceeds unless they match exactly${
+      slash
+        ? `: use exactly "${named}" as the issuer (--issuer, or issuer in the profile).`
+        : template
+        ? ': this is Microsoft Entra ID\'s multi-tenant metadata; set provider = "microsoft".'
+        : ": check the issuer URL (scheme, host, path, trailing slash)."
+    }`,
     { cause },
   );
 }
@@ -1004,4 +1304,41 @@ export async function createPkce(): Promise<
 /** A fresh random value for `state` or `nonce`. */
 export function randomToken(): string {
   return oauth.generateRandomState();
+}
+
+/**
+ * Who logged in, from a profile or userinfo answer: `sub` (or `id`), `name`,
+ * `email`, `preferred_username` (or GitHub's `login`).
+ */
+export function identityFrom(info: Record<string, unknown>): IdentityClaims {
+  const str = (k: string) =>
+    typeof info[k] === "string" && info[k] !== ""
+      ? info[k] as string
+      : undefined;
+  const id = typeof info.id === "number" || typeof info.id === "string"
+    ? String(info.id)
+    : undefined;
+  return {
+    sub: str("sub") ?? id ?? "",
+    name: str("name"),
+    email: str("email"),
+    preferred_username: str("preferred_username") ?? str("login"),
+  };
+}
+
+const TENANT_ID =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The issuer of a token from a multi-tenant authority: the template with
+ * the token's own `tid`, which must be a tenant ID (a GUID).
+ */
+export function tenantIssuer(template: string, tid: unknown): string {
+  if (typeof tid !== "string" || !TENANT_ID.test(tid)) {
+    throw new ProviderError(
+      "invalid_id_token",
+      `The ID token carries no valid tenant ("tid"), so its issuer cannot be checked against "${template}".`,
+    );
+  }
+  return template.replace("{tenantid}", tid);
 }

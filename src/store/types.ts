@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ProviderSettings } from "../config/provider_settings.ts";
+
 /** Identity claims kept from the validated ID token, for `status`. */
 export interface IdentityClaims {
   /** The user's subject identifier at the issuer. */
@@ -15,6 +17,8 @@ export interface IdentityClaims {
   email?: string;
   /** Login name. */
   preferred_username?: string;
+  /** Microsoft Entra ID: the user's tenant (kept across refreshes). */
+  tid?: string;
 }
 
 /** The credentials of one profile, with the settings they were obtained with. */
@@ -52,6 +56,13 @@ export interface StoredCredential {
    * `status` but hands out nothing until the next login.
    */
   unusable?: string;
+  /**
+   * The provider settings the tokens were obtained with (kind, endpoints,
+   * client authentication, resources…), so refresh and logout talk to the
+   * same endpoints the same way. Never the client secret: that is read from
+   * the environment, the profile or the build each time.
+   */
+  provider?: Omit<ProviderSettings, "clientSecret">;
   /**
    * Set (ms since the epoch) when a server refused the access token
    * (`git-credential erase`): it is not handed out again, and the next
@@ -117,6 +128,9 @@ export function asStoredCredential(
     !str("audience") || !str("flow") || !optStr("refreshToken") ||
     !optStr("idToken") || !optStr("unusable") ||
     !(v.retiredAt === undefined || typeof v.retiredAt === "number") ||
+    !(v.provider === undefined ||
+      (typeof v.provider === "object" && v.provider !== null &&
+        !Array.isArray(v.provider))) ||
     typeof v.obtainedAt !== "number" ||
     !(v.expiresAt === undefined || typeof v.expiresAt === "number") ||
     !Array.isArray(v.scopes) || !v.scopes.every((s) => typeof s === "string")

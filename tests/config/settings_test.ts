@@ -14,6 +14,7 @@ const build: BuildInfo = {
   scopes: ["build:scope"],
   audience: "build-aud",
   ports: "",
+  provider: {},
 };
 
 const config = parseConfig("config.toml", {
@@ -42,14 +43,14 @@ Deno.test("settings: a flag beats the environment, the profile and the build", (
   });
   assertEquals(s.issuer, "https://flag.example");
   assertEquals(s.sources.issuer, "flag");
-  assertEquals(s.scopes, ["openid", "offline_access", "flag:x"]);
+  assertEquals(s.scopes, ["flag:x"]);
 });
 
 Deno.test("settings: the environment beats the profile and the build", () => {
   const s = resolveSettings({ flags: {}, env, config, build });
   assertEquals(s.issuer, "https://env.example");
   assertEquals(s.sources.issuer, "env");
-  assertEquals(s.scopes, ["openid", "offline_access", "env:a", "env:b"]);
+  assertEquals(s.scopes, ["env:a", "env:b"]);
 });
 
 Deno.test("settings: the profile beats the build; default_profile picks it", () => {
@@ -58,12 +59,7 @@ Deno.test("settings: the profile beats the build; default_profile picks it", () 
   assertEquals(s.sources.profile, "profile");
   assertEquals(s.issuer, "https://stage.example");
   assertEquals(s.clientId, "stage-client");
-  assertEquals(s.scopes, [
-    "openid",
-    "offline_access",
-    "stage:read",
-    "stage:write",
-  ]);
+  assertEquals(s.scopes, ["stage:read", "stage:write"]);
   assertEquals(s.audience, "build-aud");
   assertEquals(s.sources.audience, "build");
 });
@@ -78,12 +74,7 @@ Deno.test("settings: the profile flag and AUTHCTL_PROFILE select the profile", (
   assertEquals(byEnv.profile, "prod");
   assertEquals(byEnv.issuer, "https://prod.example");
   assertEquals(byEnv.clientId, "build-client"); // prod sets none: build default
-  assertEquals(byEnv.scopes, [
-    "openid",
-    "offline_access",
-    "prod:read",
-    "prod:write",
-  ]);
+  assertEquals(byEnv.scopes, ["prod:read", "prod:write"]);
   const byFlag = resolveSettings({
     flags: { profile: "dev" },
     env: envFrom({ AUTHCTL_PROFILE: "prod" }),
@@ -104,7 +95,7 @@ Deno.test("settings: the build default is last; nothing anywhere is empty", () =
   });
   assertEquals(s.profile, "default");
   assertEquals(s.issuer, "https://build.example");
-  assertEquals(s.scopes, ["openid", "offline_access", "build:scope"]);
+  assertEquals(s.scopes, ["build:scope"]);
   const none = resolveSettings({
     flags: {},
     env: envFrom({}),
@@ -112,18 +103,93 @@ Deno.test("settings: the build default is last; nothing anywhere is empty", () =
     build: { ...build, issuer: "", clientId: "", scopes: [], audience: "" },
   });
   assertEquals([none.issuer, none.clientId, none.audience], ["", "", ""]);
-  assertEquals(none.scopes, ["openid", "offline_access"]);
+  assertEquals(none.scopes, []);
   assertEquals(none.sources.scopes, "default");
 });
 
-Deno.test("settings: openid and offline_access are requested once, whatever is given", () => {
+Deno.test("settings: openid and offline_access are the protocol's, not configured scopes", () => {
   const s = resolveSettings({
     flags: { scopes: ["openid email", "email,offline_access"] },
     env: envFrom({}),
     config,
     build,
   });
-  assertEquals(s.scopes, ["openid", "offline_access", "email"]);
+  assertEquals(s.scopes, ["email"]);
+});
+
+Deno.test("settings: provider settings come from the flag, the environment, the profile, the build", () => {
+  const file = parseConfig(
+    "c",
+    {
+      profiles: {
+        p: {
+          issuer: "https://p.example",
+          provider: "oauth2",
+          token_endpoint: "https://p.example/oauth/token",
+          authorization_endpoint: "https://p.example/oauth/authorize",
+          auth_params: { access_type: "offline" },
+          offline_access: true,
+          resource: ["https://api.p.example"],
+          client_secret: "s3cret",
+        },
+      },
+    },
+  );
+  const s = resolveSettings({
+    flags: { profile: "p", provider: { prompt: "consent" } },
+    env: envFrom({ AUTHCTL_TOKEN_ENDPOINT: "https://p.example/env/token" }),
+    config: file,
+    build: { ...build, provider: { clientAuth: "client_secret_basic" } },
+  });
+  assertEquals(s.provider, {
+    provider: "oauth2",
+    authorizationEndpoint: "https://p.example/oauth/authorize",
+    tokenEndpoint: "https://p.example/env/token",
+    clientAuth: "client_secret_basic",
+    clientSecret: "s3cret",
+    offlineAccess: true,
+    prompt: "consent",
+    authParams: { access_type: "offline" },
+    resources: ["https://api.p.example"],
+  });
+  // A known provider names its issuer when none is configured.
+  const gh = resolveSettings({
+    flags: { profile: "x", provider: { provider: "github" } },
+    env: envFrom({}),
+    config: parseConfig("c", {}),
+    build: { ...build, issuer: "" },
+  });
+  assertEquals(gh.issuer, "https://github.com");
+  // Protocol parameters cannot be smuggled in, and http stays loopback only.
+  for (
+    const [provider, message] of [
+      [{ authParams: ["state=x"] }, /cannot set "state"/],
+      [
+        { authParams: ["redirect_uri=https://evil.example"] },
+        /cannot set "redirect_uri"/,
+      ],
+      [{ tokenEndpoint: "http://p.example/token" }, /use https/],
+      [
+        { redirectUri: "http://0.0.0.0/callback" },
+        /127\.0\.0\.1, http:\/\/\[::1\] or http:\/\/localhost/,
+      ],
+      [
+        { provider: "gitlab" },
+        /use one of oidc, oauth2, github, google, microsoft/,
+      ],
+    ] as const
+  ) {
+    assertThrows(
+      () =>
+        resolveSettings({
+          flags: { provider: provider as never },
+          env: envFrom({}),
+          config: parseConfig("c", {}),
+          build,
+        }),
+      { message },
+    );
+  }
 });
 
 Deno.test("settings: bad profile names and insecure issuers are usage errors", () => {

@@ -181,6 +181,7 @@ Deno.test({
             scopes: ["profile", "email"],
             audience: null,
             ports,
+            provider: {},
           });
           const help = await acmectl(["login", "--help"]);
           const text = new TextDecoder().decode(help.stdout);
@@ -326,6 +327,7 @@ Deno.test({
             scopes: ["profile", "email"],
             audience: "",
             ports,
+            provider: {},
           };
           const seen: string[] = [];
           await smokeTest(

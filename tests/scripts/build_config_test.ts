@@ -43,6 +43,7 @@ Deno.test("build config: nothing set is a plain authctl from deno.json", () => {
     scopes: [],
     audience: "",
     ports: "",
+    provider: {},
   });
 });
 
@@ -66,6 +67,7 @@ Deno.test("build config: every setting is read and normalised", () => {
     scopes: ["profile", "email", "groups"],
     audience: "https://api.acme.example",
     ports: "8765-8769",
+    provider: {},
   });
   // A loopback issuer may be http (a local provider, as in the tests).
   assertEquals(
@@ -173,6 +175,16 @@ Deno.test("build config: the generated module carries the values and the same ty
   try {
     const file = `${dir}/build_info.ts`;
     await Deno.writeTextFile(file, renderBuildInfo(source, info));
+    // The types it imports, from beside it as in the staged copy.
+    await Deno.writeTextFile(
+      `${dir}/provider_settings.ts`,
+      `export type * from ${
+        JSON.stringify(
+          new URL("../../src/config/provider_settings.ts", import.meta.url)
+            .href,
+        )
+      };\n`,
+    );
     const generated = await import(
       new URL(`file:///${file.replaceAll("\\", "/").replace(/^\//, "")}`)
         .href
@@ -189,5 +201,71 @@ Deno.test("build config: the generated module carries the values and the same ty
   assertThrows(
     () => renderBuildInfo("export const x = 1;\n", info),
     { message: /no longer has an `export const buildInfo/ },
+  );
+});
+
+Deno.test("build config: provider settings are baked, checked like any other", () => {
+  const info = readBuildConfig({
+    AUTHCTL_BUILD_ISSUER: "https://github.com",
+    AUTHCTL_BUILD_CLIENT_ID: "Iv1.abc",
+    AUTHCTL_BUILD_PROVIDER: "github",
+    AUTHCTL_BUILD_AUTH_PARAMS: "allow_signup=false",
+    AUTHCTL_BUILD_OFFLINE_ACCESS: "no",
+    AUTHCTL_BUILD_REDIRECT_URI: "http://127.0.0.1/callback",
+    AUTHCTL_BUILD_RESOURCE: "https://api.acme.example",
+  }, defaults);
+  assertEquals(info.provider, {
+    provider: "github",
+    offlineAccess: false,
+    authParams: { allow_signup: "false" },
+    redirectUri: "http://127.0.0.1/callback",
+    resources: ["https://api.acme.example"],
+  });
+  const wrong = problems({
+    AUTHCTL_BUILD_PROVIDER: "gitlab",
+    AUTHCTL_BUILD_TOKEN_ENDPOINT: "http://login.acme.example/token",
+    AUTHCTL_BUILD_AUTH_PARAMS: "state=x",
+  });
+  assertEquals(wrong.length, 3, wrong.join("\n"));
+  assertMatch(
+    wrong[0],
+    /AUTHCTL_BUILD_PROVIDER: .*"gitlab": use one of oidc, oauth2, github/,
+  );
+  assertMatch(
+    wrong.join("\n"),
+    /AUTHCTL_BUILD_TOKEN_ENDPOINT: Refusing .*use https/,
+  );
+  assertMatch(wrong.join("\n"), /cannot set "state"/);
+});
+
+Deno.test("build config: a client secret only when the provider documents it as public, and said so", () => {
+  const secret = "GOCSPX-public-desktop-secret";
+  const refused = problems({ AUTHCTL_BUILD_CLIENT_SECRET: secret });
+  assertEquals(refused.length, 1);
+  assertMatch(
+    refused[0],
+    /never baked .*AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC=yes/,
+  );
+  assertEquals(refused[0].includes(secret), false, "the value is not echoed");
+  const baked = readBuildConfig({
+    AUTHCTL_BUILD_CLIENT_SECRET: secret,
+    AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC: "yes",
+    AUTHCTL_BUILD_PROVIDER: "google",
+  }, defaults);
+  assertEquals(baked.provider.clientSecret, secret);
+  assertEquals(
+    problems({
+      AUTHCTL_BUILD_CLIENT_SECRET: secret,
+      AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC: "sure",
+    }).length,
+    2,
+  );
+  // Any other secret-like variable stays refused.
+  assertEquals(
+    problems({
+      AUTHCTL_BUILD_PRIVATE_KEY: "x",
+      AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC: "yes",
+    }).length,
+    1,
   );
 });

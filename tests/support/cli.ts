@@ -41,6 +41,10 @@ export function cliEnv(
   return {
     ...baseEnv(),
     AUTHCTL_CONFIG_DIR: configDir,
+    // oidc-provider issues a refresh token (offline_access) only with an
+    // explicit consent prompt (OpenID Connect Core §11), which authctl no
+    // longer sends unless told.
+    AUTHCTL_PROMPT: "consent",
     BROWSER: "true", // the test drives Chromium itself
     NO_COLOR: "1",
     ...extra,
