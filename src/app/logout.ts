@@ -7,6 +7,7 @@
  */
 
 import { stripControl } from "../errors.ts";
+import type { ProviderSettings } from "../config/provider_settings.ts";
 import type { StoredCredential } from "../store/types.ts";
 import type { AppDeps } from "./deps.ts";
 
@@ -30,17 +31,18 @@ export interface LogoutResult {
 }
 
 /**
- * Logs one profile out. `clientSecret`: the installed-app secret, for a
- * provider that wants it at its revocation endpoint too.
+ * Logs one profile out. `provider`: the provider settings configured now
+ * (a revocation endpoint, the installed-app secret), over those the tokens
+ * were obtained with.
  */
 export async function logout(
   deps: Pick<AppDeps, "store" | "signal" | "network">,
   profile: string,
-  clientSecret?: string,
+  provider: ProviderSettings = {},
 ): Promise<LogoutResult> {
   const credential = await deps.store.get(profile).catch(() => undefined);
   const revocation = credential
-    ? await revokeAll(deps, credential, clientSecret)
+    ? await revokeAll(deps, credential, provider)
     : { revocation: "not-applicable" as const };
   const removed = await deps.store.delete(profile);
   return { profile, removed, ...revocation };
@@ -49,11 +51,11 @@ export async function logout(
 /** Logs out every profile that has credentials. */
 export async function logoutAll(
   deps: Pick<AppDeps, "store" | "signal" | "network">,
-  clientSecret?: string,
+  provider: ProviderSettings = {},
 ): Promise<LogoutResult[]> {
   const results: LogoutResult[] = [];
   for (const profile of await deps.store.list()) {
-    results.push(await logout(deps, profile, clientSecret));
+    results.push(await logout(deps, profile, provider));
   }
   return results;
 }
@@ -61,7 +63,7 @@ export async function logoutAll(
 async function revokeAll(
   deps: Pick<AppDeps, "signal" | "network">,
   credential: StoredCredential,
-  clientSecret?: string,
+  configured: ProviderSettings,
 ): Promise<{ revocation: Revocation; detail?: string }> {
   if (credential.flow === "token") return { revocation: "not-applicable" };
   try {
@@ -72,7 +74,7 @@ async function revokeAll(
       clientId: credential.clientId,
       signal: deps.signal,
       network: deps.network,
-      settings: { ...credential.provider, clientSecret },
+      settings: { ...credential.provider, ...configured },
     });
     if (!provider.canRevoke) return { revocation: "unsupported" };
     // The refresh token first: revoking it ends the grant at most providers.

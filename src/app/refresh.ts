@@ -66,12 +66,9 @@ export async function freshCredential(
       clientId: current.clientId,
       signal: deps.signal,
       network: deps.network,
-      // The endpoints and recipe the tokens were obtained with; the secret
-      // as configured now.
-      settings: {
-        ...current.provider,
-        clientSecret: settings.provider.clientSecret,
-      },
+      // What is configured now, over what the tokens were obtained with
+      // (which serves when nothing is configured, and never has the secret).
+      settings: { ...current.provider, ...settings.provider },
     });
     let tokens;
     try {
