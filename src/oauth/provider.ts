@@ -824,7 +824,7 @@ export class Provider {
     return {
       ...tokens,
       identity: {
-        sub: tokens.identity.sub,
+        ...tokens.identity,
         name: tokens.identity.name ?? pick("name"),
         email: tokens.identity.email ?? pick("email"),
         preferred_username: tokens.identity.preferred_username ??
@@ -1111,8 +1111,8 @@ function definedEndpoints(settings: ProviderSettings) {
 /**
  * Entra's multi-tenant issuer: accepted only with a preset that expects it,
  * for its `common` and `organizations` authorities, and only when the
- * document names exactly `https://HOST/{tenantid}/v2.0` for the configured
- * `https://HOST/AUTHORITY/v2.0`. Returns the template, or undefined.
+ * document names exactly `BASE/{tenantid}/v2.0` for the configured
+ * `BASE/AUTHORITY/v2.0`. Returns the template, or undefined.
  */
 function tenantTemplate(
   configured: string,
@@ -1120,7 +1120,9 @@ function tenantTemplate(
   preset: Preset,
 ): string | undefined {
   if (!preset.tenantTemplate) return undefined;
-  const m = /^(https:\/\/[^/]+)\/([^/]+)\/v2\.0$/.exec(configured);
+  // The issuer's scheme and host were checked already (https, or http on
+  // loopback); the authority is the last segment before /v2.0.
+  const m = /^(https?:\/\/.+)\/([^/]+)\/v2\.0$/.exec(configured);
   if (!m || !preset.tenantTemplate.authorities.includes(m[2])) return undefined;
   const template = `${m[1]}/{tenantid}/v2.0`;
   return named === template ? template : undefined;
