@@ -6,7 +6,7 @@
  */
 
 import { runCli } from "./src/cli/mod.ts";
-import { brandEnv, brandTerminal } from "./src/config/brand.ts";
+import { brandEnv, brandTerminal, envPrefix } from "./src/config/brand.ts";
 import { buildInfo } from "./src/config/build_info.ts";
 import {
   AuthctlError,
@@ -30,6 +30,8 @@ const system: SystemInfo = {
   os: Deno.build.os,
   env: brandEnv(denoEnv, buildInfo.name),
 };
+// Programs authctl starts never see the client's secret.
+const withheld = [`${envPrefix(buildInfo.name)}CLIENT_SECRET`];
 const interrupt = new AbortController();
 keepLoopbackOffProxies(Deno.env);
 // Nothing may escape with a stack trace that could carry a secret.
@@ -53,11 +55,15 @@ try {
     system,
     terminal,
     clock: systemClock,
-    browser: systemBrowser(system),
+    browser: systemBrowser(system, withheld),
     signal: interrupt.signal,
     build: buildInfo,
     environment: () => detectEnvironment(system, terminal),
-    processes: denoProcessRunner(system.os, terminal.stdinIsTerminal),
+    processes: denoProcessRunner(
+      system.os,
+      terminal.stdinIsTerminal,
+      withheld,
+    ),
   });
 } catch (err) {
   code = report(err);

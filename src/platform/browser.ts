@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SystemInfo } from "./env.ts";
+import { childEnvironment, type SystemInfo } from "./env.ts";
 
 /** Opens URLs in a browser. */
 export interface BrowserOpener {
@@ -72,8 +72,14 @@ export function openCommands(system: SystemInfo, url: string): OpenCommand[] {
 /** How long an opener may take to fail before it counts as started. */
 const FAIL_FAST_MS = 1500;
 
-/** Opens URLs by starting the commands of {@linkcode openCommands}. */
-export function systemBrowser(system: SystemInfo): BrowserOpener {
+/**
+ * Opens URLs by starting the commands of {@linkcode openCommands}, without
+ * the `withheld` variables (a client secret) in their environment.
+ */
+export function systemBrowser(
+  system: SystemInfo,
+  withheld: readonly string[] = [],
+): BrowserOpener {
   return {
     async open(url) {
       for (const { cmd, args } of openCommands(system, url)) {
@@ -81,6 +87,7 @@ export function systemBrowser(system: SystemInfo): BrowserOpener {
         try {
           child = new Deno.Command(cmd, {
             args,
+            ...childEnvironment(withheld),
             stdin: "null",
             stdout: "null",
             stderr: "null",

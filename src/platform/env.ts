@@ -36,3 +36,17 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
+
+/**
+ * The environment for a program authctl starts (a browser, `exec`'s
+ * program): this process's, less `withheld` (the variables that hold a
+ * client secret), plus `extra`.
+ */
+export function childEnvironment(
+  withheld: readonly string[],
+  extra: Record<string, string> = {},
+): { env: Record<string, string>; clearEnv: true } {
+  const env = Deno.env.toObject();
+  for (const name of withheld) delete env[name];
+  return { env: { ...env, ...extra }, clearEnv: true };
+}

@@ -7,7 +7,7 @@
  */
 
 import { CommandError } from "../errors.ts";
-import type { OsName } from "./env.ts";
+import { childEnvironment, type OsName } from "./env.ts";
 
 /** Runs a child program to completion. */
 export interface ProcessRunner {
@@ -40,6 +40,7 @@ const FORWARDED: Deno.Signal[] = [
 export function denoProcessRunner(
   os: OsName,
   stdinIsTerminal: boolean,
+  withheld: readonly string[] = [],
 ): ProcessRunner {
   return {
     async run(command, args, env) {
@@ -47,7 +48,8 @@ export function denoProcessRunner(
       try {
         child = new Deno.Command(command, {
           args,
-          env,
+          // The program gets the token; never the client's secret.
+          ...childEnvironment(withheld, env),
           stdin: "inherit",
           stdout: "inherit",
           stderr: "inherit",

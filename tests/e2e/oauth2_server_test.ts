@@ -193,6 +193,43 @@ Deno.test({
       );
 
       await t.step(
+        "resource indicators go in the authorization, token and refresh requests",
+        async () => {
+          const resources = {
+            ...env,
+            AUTHCTL_RESOURCE: "https://api.one.example https://api.two.example",
+          };
+          const cli = await spawnCli(
+            ["login", "--flow", "loopback", "--force"],
+            resources,
+          );
+          const [, url] = await cli.waitFor(AUTHORIZE_URL);
+          assertEquals(new URL(url).searchParams.getAll("resource"), [
+            "https://api.one.example",
+            "https://api.two.example",
+          ]);
+          const page = await browser.newPage();
+          await approvePassport(page, url);
+          await page.close();
+          assertEquals((await cli.finish()).code, 0);
+          const exchange = passport.tokenRequests.at(-1)!;
+          assertEquals(exchange.get("grant_type"), "authorization_code");
+          assertEquals(exchange.getAll("resource").length, 2);
+          assertEquals(
+            (await runCli(["token", "--force-refresh"], resources)).code,
+            0,
+          );
+          const refreshed = passport.tokenRequests.at(-1)!;
+          assertEquals(refreshed.get("grant_type"), "refresh_token");
+          assertEquals(refreshed.getAll("resource"), [
+            "https://api.one.example",
+            "https://api.two.example",
+          ]);
+          assertEquals((await runCli(["logout"], env)).code, 0);
+        },
+      );
+
+      await t.step(
         "negative control: the server refuses an undefined scope, such as openid",
         async () => {
           const res = await fetch(

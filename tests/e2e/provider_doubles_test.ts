@@ -86,9 +86,29 @@ Deno.test({
             AUTHCTL_CLIENT_ID: d.github.clientId,
             AUTHCTL_CLIENT_SECRET: d.github.clientSecret!,
           });
-          const { url, result } = await loopbackLogin(env);
+          // A browser that writes down the environment it was started with.
+          const seen = `${env.AUTHCTL_CONFIG_DIR}/browser-env`;
+          const browser = `${env.AUTHCTL_CONFIG_DIR}/browser`;
+          await Deno.writeTextFile(browser, `#!/bin/sh\nenv > '${seen}'\n`);
+          await Deno.chmod(browser, 0o755);
+          const { url, result } = await loopbackLogin({
+            ...env,
+            BROWSER: browser,
+          });
           assertEquals(result.code, 0, result.stderr);
           assertEquals(url.pathname, "/github/login/oauth/authorize");
+          // Programs authctl starts never get the client's secret.
+          const browserEnv = await Deno.readTextFile(seen);
+          assertMatch(browserEnv, /AUTHCTL_CLIENT_ID=/);
+          assertEquals(browserEnv.includes(d.github.clientSecret!), false);
+          const exec = await runCli([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            'printf "%s" "${AUTHCTL_CLIENT_SECRET-withheld}"',
+          ], env);
+          assertEquals(exec.stdout, "withheld");
           assertEquals(url.searchParams.has("nonce"), false);
           assertNotMatch(
             url.searchParams.get("scope") ?? "",
@@ -262,6 +282,20 @@ Deno.test({
           assertEquals(status.canRefresh, true);
           const refreshed = await runCli(["token", "--force-refresh"], env);
           assertEquals(refreshed.code, 0, refreshed.stderr);
+          // A refresh must keep the tenant the user logged in to.
+          const other = "11111111-2222-3333-4444-555555555555";
+          await (await fetch(`${d.url}/__tenant?tid=${other}`, {
+            method: "POST",
+          }))
+            .body?.cancel();
+          const moved = await runCli(["token", "--force-refresh"], env);
+          await (await fetch(`${d.url}/__tenant`, { method: "POST" })).body
+            ?.cancel();
+          assertEquals(moved.code, 3, moved.stderr);
+          assertMatch(
+            moved.stderr,
+            new RegExp(`names another tenant \\("${other}"`),
+          );
           const device = await deviceLogin(d, env);
           assertEquals(device.code, 0, device.stderr);
           const logout = await runCli(["logout"], env);

@@ -169,3 +169,133 @@ Deno.test("code exchange: the ID token's signature, nonce and audience are verif
     const err = await exchange().then(() => undefined, (e) => e);
     assertEquals(err.exitCode, 3);
   }));
+
+Deno.test("discovery: a redirect within the same origin is followed (Django OAuth Toolkit), another origin never", async () => {
+  const other = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json({ issuer: "elsewhere" }),
+  );
+  let hops = 0;
+  let origin = "";
+  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req): Response => {
+      const path = new URL(req.url).pathname;
+      const base = origin;
+      if (path === "/dot/.well-known/openid-configuration") {
+        return Response.redirect(
+          `${base}/dot/.well-known/openid-configuration/`,
+          301,
+        );
+      }
+      if (path === "/dot/.well-known/openid-configuration/") {
+        return Response.json({
+          issuer: `${base}/dot`,
+          authorization_endpoint: `${base}/dot/authorize`,
+          token_endpoint: `${base}/dot/token`,
+          jwks_uri: `${base}/dot/jwks`,
+        });
+      }
+      if (path === "/away/.well-known/openid-configuration") {
+        return Response.redirect(
+          `http://127.0.0.1:${other.addr.port}/.well-known/openid-configuration`,
+          302,
+        );
+      }
+      if (path.startsWith("/loop/")) {
+        hops++;
+        return Response.redirect(
+          `${base}/loop/.well-known/openid-configuration`,
+          302,
+        );
+      }
+      return new Response("not found", { status: 404 });
+    },
+  );
+  origin = `http://127.0.0.1:${server.addr.port}`;
+  const base = origin;
+  try {
+    const dot = await discoverProvider({
+      issuer: `${base}/dot`,
+      clientId: "c",
+    });
+    assertEquals(dot.metadata.token_endpoint, `${base}/dot/token`);
+    await assertRejects(
+      () => discoverProvider({ issuer: `${base}/away`, clientId: "c" }),
+      { code: "redirect_refused", message: /another origin/ },
+    );
+    await assertRejects(
+      () => discoverProvider({ issuer: `${base}/loop`, clientId: "c" }),
+      { code: "redirect_refused" },
+    );
+    assertEquals(hops, 4, "at most 3 redirects are followed");
+  } finally {
+    await server.shutdown();
+    await other.shutdown();
+  }
+});
+
+Deno.test("endpoints given: no discovery, the issuer stays the identity, the same https rule", async () => {
+  const p = await discoverProvider({
+    issuer: "https://passport.example",
+    clientId: "c",
+    settings: {
+      authorizationEndpoint: "https://passport.example/oauth/authorize",
+      tokenEndpoint: "https://passport.example/oauth/token",
+    },
+  });
+  assertEquals(p.kind, "oauth2");
+  assertEquals(p.issuer, "https://passport.example");
+  assertEquals(p.requestedScopes(["read"]), ["read"]);
+  const url = p.authorizationUrl({
+    redirectUri: "http://127.0.0.1:1/callback",
+    scopes: ["read"],
+    audience: "",
+    state: "s",
+    nonce: "n",
+    codeChallenge: "c".repeat(43),
+  });
+  assertEquals(url.searchParams.has("nonce"), false);
+  assertEquals(url.searchParams.has("prompt"), false);
+  await assertRejects(
+    () =>
+      discoverProvider({
+        issuer: "https://passport.example",
+        clientId: "c",
+        settings: { tokenEndpoint: "https://passport.example/oauth/token" },
+      }),
+    { code: "incomplete_endpoints" },
+  );
+});
+
+Deno.test("authorization request: auth_params, prompt and resources as configured, protocol parameters kept", () =>
+  withFake(async (fake) => {
+    const p = await discoverProvider({
+      issuer: fake.issuer,
+      clientId: "client",
+      settings: {
+        prompt: "select_account",
+        authParams: { access_type: "offline", login_hint: "alice" },
+        resources: ["https://api.one.example", "https://api.two.example"],
+        offlineAccess: true,
+      },
+    });
+    const url = p.authorizationUrl({
+      redirectUri: "http://127.0.0.1:1/callback",
+      scopes: ["email"],
+      audience: "",
+      state: "s",
+      nonce: "n",
+      codeChallenge: "c".repeat(43),
+    });
+    const q = url.searchParams;
+    assertEquals(q.get("scope"), "openid offline_access email");
+    assertEquals(q.get("prompt"), "select_account");
+    assertEquals(q.get("access_type"), "offline");
+    assertEquals(q.get("login_hint"), "alice");
+    assertEquals(q.getAll("resource"), [
+      "https://api.one.example",
+      "https://api.two.example",
+    ]);
+    assertEquals(q.get("nonce"), "n");
+  }));

@@ -22,7 +22,8 @@
  *   rotated one used again revokes the whole family.
  *
  * The authorization endpoint approves at once (302 to the redirect URI);
- * device codes are approved with `POST /__approve?user_code=…`.
+ * device codes are approved with `POST /__approve?user_code=…`; Entra's
+ * next ID tokens come from another tenant after `POST /__tenant?tid=…`.
  */
 
 import * as jose from "jose";
@@ -80,6 +81,8 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   });
   const jwk = { ...await jose.exportJWK(publicKey), kid: "k1", alg: "RS256" };
   const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  // The tenant of the next ID tokens (POST /__tenant?tid= changes it).
+  let currentTenant = tenant;
   const log: string[] = [];
   const codes = new Map<string, Grant>();
   const access = new Map<string, Grant>();
@@ -100,14 +103,14 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
 
   const idToken = async (grant: Grant, withNonce: boolean) => {
     const iss = grant.provider === "microsoft"
-      ? `${base}/microsoft/${tenant}/v2.0`
+      ? `${base}/microsoft/${currentTenant}/v2.0`
       : issuerOf(grant.provider);
     return await new jose.SignJWT({
       name: "Alice Example",
       email: "alice@double.test",
       preferred_username: "alice",
       ...(withNonce && grant.nonce ? { nonce: grant.nonce } : {}),
-      ...(grant.provider === "microsoft" ? { tid: tenant } : {}),
+      ...(grant.provider === "microsoft" ? { tid: currentTenant } : {}),
     })
       .setProtectedHeader({ alg: "RS256", kid: "k1" })
       .setIssuer(iss)
@@ -182,6 +185,10 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
     const form = req.method === "POST"
       ? new URLSearchParams(await req.text())
       : new URLSearchParams();
+    if (first === "__tenant") {
+      currentTenant = url.searchParams.get("tid") ?? tenant;
+      return new Response("ok");
+    }
     if (first === "__approve") {
       const device = userCodes.get(url.searchParams.get("user_code") ?? "");
       if (!device) return new Response("unknown code", { status: 404 });
