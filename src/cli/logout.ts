@@ -33,11 +33,9 @@ export const logoutCommand = () =>
       const cli = this.cli;
       const { logout, logoutAll } = await import("../app/logout.ts");
       const { settings, deps } = await commandContext(flags, cli);
-      const results = flags.all
-        ? await logoutAll(deps, settings.provider)
-        : [
-          await logout(deps, settings.profile, settings.provider),
-        ];
+      const results = flags.all ? await logoutAll(deps, settings.provider) : [
+        await logout(deps, settings.profile, settings.provider),
+      ];
       if (flags.all && results.length === 0) {
         cli.terminal.err("No profile is logged in; nothing to remove.\n");
       }

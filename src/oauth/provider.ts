@@ -9,8 +9,6 @@
 import * as oauth from "oauth4webapi";
 import * as jose from "jose";
 import {
-  AuthctlError,
-  InterruptedError,
   NotLoggedInError,
   ProviderError,
   RefusedError,
@@ -27,10 +25,37 @@ import {
 import { isLoopbackHost } from "../platform/env.ts";
 import type { IdentityClaims } from "../store/types.ts";
 import { tokenEndpointFetch } from "./dialect.ts";
+import { withStandardVerificationUri } from "./device_response.ts";
+import { parseRetryAfter, toAuthctlError } from "./failure.ts";
+import {
+  ASYMMETRIC_ALGS,
+  CLOCK_TOLERANCE_S,
+  MAX_ID_TOKEN_AGE_S,
+  ProviderKeys,
+  tenantIssuer,
+  verifyWithCandidates,
+} from "./id_token.ts";
+import {
+  checkPkceSupport,
+  definedEndpoints,
+  issuerMismatch,
+  NO_ISSUER_CHECK,
+  tenantTemplate,
+} from "./metadata.ts";
+import { httpOptions, type RequestOptions } from "./request.ts";
+import { identityFrom } from "./userinfo.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, Http, type NetworkOptions } from "./http.ts";
 import { type Preset, presetOf } from "./presets.ts";
 
 export { DEFAULT_HTTP_TIMEOUT_MS } from "./http.ts";
+export { parseRetryAfter, toAuthctlError } from "./failure.ts";
+export {
+  CLOCK_TOLERANCE_S,
+  tenantIssuer,
+  verifyWithCandidates,
+} from "./id_token.ts";
+export { createPkce, randomToken } from "./pkce.ts";
+export { identityFrom } from "./userinfo.ts";
 
 /**
  * oauth4webapi's hook for an issuer that differs per token (Entra's
@@ -38,27 +63,6 @@ export { DEFAULT_HTTP_TIMEOUT_MS } from "./http.ts";
  */
 const EXPECTED_ISSUER =
   (oauth as unknown as { _expectedIssuer: symbol })._expectedIssuer;
-
-/** ID tokens older than this (by `iat`) are refused. */
-const MAX_ID_TOKEN_AGE_S = 3600;
-
-/** Clock tolerance for ID token and JWT time checks, in seconds. */
-export const CLOCK_TOLERANCE_S = 60;
-
-/** ID-token signing algorithms a public client accepts (never none or HS*). */
-const ASYMMETRIC_ALGS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-];
 
 /** Options of {@linkcode discoverProvider}. */
 export interface ProviderOptions {
@@ -893,95 +897,6 @@ export class Provider {
 }
 
 /**
- * A provider's JWKS, fetched with authctl's own HTTP client and handed to
- * jose as a local set. (jose's remote set arms a timer per fetch that would
- * keep a program embedding authctl alive for the whole timeout.)
- */
-class ProviderKeys {
-  readonly #url: string;
-  readonly #http: Http;
-  readonly #cooldownMs: number;
-  #local?: ReturnType<typeof jose.createLocalJWKSet>;
-  #fetchedAt = -Infinity;
-
-  constructor(url: string, http: Http, cooldownMs: number) {
-    this.#url = url;
-    this.#http = http;
-    this.#cooldownMs = cooldownMs;
-  }
-
-  readonly getKey: jose.JWTVerifyGetKey = async (header, token) => {
-    if (!this.#local) await this.#load();
-    try {
-      return await this.#local!(header, token);
-    } catch (err) {
-      // A key rotated since the set was fetched: fetch it again, once.
-      if (
-        err instanceof jose.errors.JWKSNoMatchingKey &&
-        Date.now() - this.#fetchedAt >= this.#cooldownMs
-      ) {
-        await this.#load();
-        return await this.#local!(header, token);
-      }
-      throw err;
-    }
-  };
-
-  async #load(): Promise<void> {
-    const response = await this.#http.fetch(this.#url, {
-      method: "GET",
-      headers: { accept: "application/json" },
-    });
-    if (!response.ok) {
-      throw new jose.errors.JOSEError(
-        `the key set at "${this.#url}" answered HTTP ${response.status}`,
-      );
-    }
-    let json: unknown;
-    try {
-      json = await response.json();
-    } catch (cause) {
-      throw new jose.errors.JOSEError(
-        `the key set at "${this.#url}" is not JSON`,
-        { cause },
-      );
-    }
-    this.#local = jose.createLocalJWKSet(json as jose.JSONWebKeySet);
-    this.#fetchedAt = Date.now();
-  }
-}
-
-/**
- * Verifies a JWT against a key set; when no `kid` singles out one key and
- * several match, each is tried in turn (OpenID Connect Core §10.1).
- */
-export async function verifyWithCandidates(
-  jwt: string,
-  keys: jose.JWTVerifyGetKey,
-  options: jose.JWTVerifyOptions,
-): Promise<jose.JWTVerifyResult> {
-  try {
-    return await jose.jwtVerify(jwt, keys, options);
-  } catch (err) {
-    if (!(err instanceof jose.errors.JWKSMultipleMatchingKeys)) throw err;
-    let last: unknown = err;
-    for await (const key of err) {
-      try {
-        return await jose.jwtVerify(jwt, key, options);
-      } catch (candidateErr) {
-        last = candidateErr;
-        if (
-          !(candidateErr instanceof jose.errors.JWSSignatureVerificationFailed)
-        ) {
-          throw candidateErr; // a valid signature with bad claims: no retry
-        }
-      }
-    }
-    throw last;
-  }
-}
-
-/**
  * The provider's metadata and kind. With the authorization and token
  * endpoints given (by the profile, or by a preset that derives them from the
  * issuer), no discovery: the issuer stays the profile's identity. Otherwise
@@ -1088,259 +1003,4 @@ export async function discoverProvider(
     "discovery_failed",
     `No OpenID Connect or OAuth 2.0 metadata found for the issuer "${options.issuer}" (HTTP ${lastStatus}). Check the issuer URL, or give the endpoints (authorization_endpoint, token_endpoint) of a provider without discovery.`,
   );
-}
-
-/** oauth4webapi's marker for "the caller compares the issuer itself". */
-const NO_ISSUER_CHECK =
-  (oauth as unknown as { _nodiscoverycheck: URL })._nodiscoverycheck;
-
-/** The endpoint settings that are set, under their RFC 8414 names. */
-function definedEndpoints(settings: ProviderSettings) {
-  const all = {
-    authorization_endpoint: settings.authorizationEndpoint,
-    token_endpoint: settings.tokenEndpoint,
-    device_authorization_endpoint: settings.deviceAuthorizationEndpoint,
-    revocation_endpoint: settings.revocationEndpoint,
-    userinfo_endpoint: settings.userinfoEndpoint,
-  };
-  return Object.fromEntries(
-    Object.entries(all).filter(([, v]) => v !== undefined),
-  ) as Partial<typeof all>;
-}
-
-/**
- * Entra's multi-tenant issuer: accepted only with a preset that expects it,
- * for its `common` and `organizations` authorities, and only when the
- * document names exactly `BASE/{tenantid}/v2.0` for the configured
- * `BASE/AUTHORITY/v2.0`. Returns the template, or undefined.
- */
-function tenantTemplate(
-  configured: string,
-  named: string,
-  preset: Preset,
-): string | undefined {
-  if (!preset.tenantTemplate) return undefined;
-  // The issuer's scheme and host were checked already (https, or http on
-  // loopback); the authority is the last segment before /v2.0.
-  const m = /^(https?:\/\/.+)\/([^/]+)\/v2\.0$/.exec(configured);
-  if (!m || !preset.tenantTemplate.authorities.includes(m[2])) return undefined;
-  const template = `${m[1]}/{tenantid}/v2.0`;
-  return named === template ? template : undefined;
-}
-
-function issuerMismatch(
-  configured: string,
-  named: unknown,
-  cause?: unknown,
-): ProviderError {
-  const what = typeof named === "string"
-    ? `the issuer "${stripControl(named)}"`
-    : "another issuer";
-  // Only a trailing slash apart (Auth0's issuers end with one): the same
-  // server, so naming the value to use is safe.
-  const slash = typeof named === "string" &&
-    named.replace(/\/$/, "") === configured.replace(/\/$/, "");
-  const template = typeof named === "string" && named.includes("{tenantid}");
-  return new ProviderError(
-    "issuer_mismatch",
-    `The provider's metadata names ${what}, not the configured "${configured}". Nothing proceeds unless they match exactly${
-      slash
-        ? `: use exactly "${named}" as the issuer (--issuer, or issuer in the profile).`
-        : template
-        ? ': this is Microsoft Entra ID\'s multi-tenant metadata; set provider = "microsoft".'
-        : ": check the issuer URL (scheme, host, path, trailing slash)."
-    }`,
-    { cause },
-  );
-}
-
-function checkPkceSupport(metadata: oauth.AuthorizationServer): void {
-  const methods = metadata.code_challenge_methods_supported;
-  if (methods && !methods.includes("S256")) {
-    throw new ProviderError(
-      "pkce_unsupported",
-      `The provider "${metadata.issuer}" does not support PKCE with S256 (it lists ${
-        JSON.stringify(methods)
-      }), which this client requires.`,
-    );
-  }
-}
-
-/** The request options authctl passes to every oauth4webapi call. */
-interface RequestOptions {
-  [oauth.customFetch]: Http["fetch"];
-  [oauth.allowInsecureRequests]: boolean;
-}
-
-function httpOptions(http: Http, insecure: boolean): RequestOptions {
-  return {
-    [oauth.customFetch]: http.fetch,
-    [oauth.allowInsecureRequests]: insecure,
-  };
-}
-
-/** Maps oauth4webapi, jose and fetch failures to authctl errors. */
-export function toAuthctlError(
-  err: unknown,
-  what: string,
-  signal?: AbortSignal,
-  target?: string,
-): AuthctlError {
-  if (err instanceof AuthctlError) return err;
-  if (signal?.aborted) return new InterruptedError(undefined, { cause: err });
-  if (err instanceof oauth.AuthorizationResponseError) {
-    const description = err.error_description
-      ? `: ${stripControl(err.error_description)}`
-      : "";
-    return new RefusedError(
-      "authorization_refused",
-      `The provider refused the login (${
-        stripControl(err.error)
-      })${description}.`,
-      { cause: err },
-    );
-  }
-  if (err instanceof oauth.ResponseBodyError) {
-    const description = err.error_description
-      ? `: ${stripControl(err.error_description)}`
-      : "";
-    return new ProviderError(
-      "provider_error",
-      `The provider answered the ${what} with "${
-        stripControl(err.error)
-      }"${description}.`,
-      { cause: err },
-    );
-  }
-  if (err instanceof oauth.OperationProcessingError) {
-    return new ProviderError(
-      "invalid_response",
-      `The provider's ${what} is unusable: ${stripControl(err.message)}.`,
-      { cause: err },
-    );
-  }
-  if (err instanceof DOMException && err.name === "TimeoutError") {
-    return new ProviderError(
-      "http_timeout",
-      `The provider did not answer the ${what} request in time${
-        target ? ` ("${target}")` : ""
-      }. Check your network or raise the timeout.`,
-      { cause: err },
-    );
-  }
-  if (err instanceof TypeError) {
-    const cause = err.cause instanceof Error ? err.cause.message : "";
-    const tls = /certificate|UnknownIssuer|tls|ssl/i.test(cause);
-    return new ProviderError(
-      "unreachable",
-      `Cannot reach the provider${
-        target ? ` "${target}"` : ""
-      } for the ${what}: ${stripControl(err.message)}${
-        cause ? ` (${stripControl(cause)})` : ""
-      }.${
-        tls
-          ? " If your network uses its own certificate authority, give its certificate with --ca-file or AUTHCTL_CA_FILE."
-          : ""
-      }`,
-      { cause: err },
-    );
-  }
-  return new ProviderError(
-    "provider_failure",
-    `The ${what} failed: ${
-      stripControl((err as Error)?.message ?? String(err))
-    }.`,
-    { cause: err },
-  );
-}
-
-/**
- * Some providers name `verification_uri` `verification_url`; rename it so
- * oauth4webapi's validation applies unchanged.
- */
-async function withStandardVerificationUri(
-  response: Response,
-): Promise<Response> {
-  if (response.status !== 200) return response;
-  let body: unknown;
-  try {
-    body = await response.clone().json();
-  } catch {
-    return response; // oauth4webapi reports the unparseable body
-  }
-  if (
-    typeof body === "object" && body !== null && !Array.isArray(body) &&
-    !("verification_uri" in body) && "verification_url" in body
-  ) {
-    const { verification_url, ...rest } = body as Record<string, unknown>;
-    return new Response(
-      JSON.stringify({ ...rest, verification_uri: verification_url }),
-      { status: 200, headers: response.headers },
-    );
-  }
-  return response;
-}
-
-/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
-export function parseRetryAfter(
-  value: string | null,
-  now = Date.now(),
-): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** A fresh PKCE verifier (32 random bytes) and its S256 challenge. */
-export async function createPkce(): Promise<
-  { verifier: string; challenge: string }
-> {
-  const verifier = oauth.generateRandomCodeVerifier();
-  return {
-    verifier,
-    challenge: await oauth.calculatePKCECodeChallenge(verifier),
-  };
-}
-
-/** A fresh random value for `state` or `nonce`. */
-export function randomToken(): string {
-  return oauth.generateRandomState();
-}
-
-/**
- * Who logged in, from a profile or userinfo answer: `sub` (or `id`), `name`,
- * `email`, `preferred_username` (or GitHub's `login`).
- */
-export function identityFrom(info: Record<string, unknown>): IdentityClaims {
-  const str = (k: string) =>
-    typeof info[k] === "string" && info[k] !== ""
-      ? info[k] as string
-      : undefined;
-  const id = typeof info.id === "number" || typeof info.id === "string"
-    ? String(info.id)
-    : undefined;
-  return {
-    sub: str("sub") ?? id ?? "",
-    name: str("name"),
-    email: str("email"),
-    preferred_username: str("preferred_username") ?? str("login"),
-  };
-}
-
-const TENANT_ID =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The issuer of a token from a multi-tenant authority: the template with
- * the token's own `tid`, which must be a tenant ID (a GUID).
- */
-export function tenantIssuer(template: string, tid: unknown): string {
-  if (typeof tid !== "string" || !TENANT_ID.test(tid)) {
-    throw new ProviderError(
-      "invalid_id_token",
-      `The ID token carries no valid tenant ("tid"), so its issuer cannot be checked against "${template}".`,
-    );
-  }
-  return template.replace("{tenantid}", tid);
 }

@@ -23,7 +23,7 @@ import {
 
 const AUTHORIZE_URL = /(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)\s/;
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -43,7 +43,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const port = await freePort();
+    const port = freePort();
     const redirect = `http://127.0.0.1:${port}/callback`;
     const passport = startPassportServer([redirect]);
     const browser = await launchChromium();
@@ -277,7 +277,7 @@ Deno.test({
       await t.step(
         "negative control: a redirect port that is not registered is refused",
         async () => {
-          const other = await freePort();
+          const other = freePort();
           const cli = await spawnCli(
             ["login", "--flow", "loopback", "--force"],
             {

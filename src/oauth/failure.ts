@@ -1,0 +1,101 @@
+/**
+ * What went wrong at the provider, as authctl errors with their exit codes:
+ * oauth4webapi's, jose's and fetch's failures mapped once.
+ *
+ * @module
+ */
+
+import * as oauth from "oauth4webapi";
+import {
+  AuthctlError,
+  InterruptedError,
+  ProviderError,
+  RefusedError,
+  stripControl,
+} from "../errors.ts";
+
+/** Maps oauth4webapi, jose and fetch failures to authctl errors. */
+export function toAuthctlError(
+  err: unknown,
+  what: string,
+  signal?: AbortSignal,
+  target?: string,
+): AuthctlError {
+  if (err instanceof AuthctlError) return err;
+  if (signal?.aborted) return new InterruptedError(undefined, { cause: err });
+  if (err instanceof oauth.AuthorizationResponseError) {
+    const description = err.error_description
+      ? `: ${stripControl(err.error_description)}`
+      : "";
+    return new RefusedError(
+      "authorization_refused",
+      `The provider refused the login (${
+        stripControl(err.error)
+      })${description}.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof oauth.ResponseBodyError) {
+    const description = err.error_description
+      ? `: ${stripControl(err.error_description)}`
+      : "";
+    return new ProviderError(
+      "provider_error",
+      `The provider answered the ${what} with "${
+        stripControl(err.error)
+      }"${description}.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof oauth.OperationProcessingError) {
+    return new ProviderError(
+      "invalid_response",
+      `The provider's ${what} is unusable: ${stripControl(err.message)}.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof DOMException && err.name === "TimeoutError") {
+    return new ProviderError(
+      "http_timeout",
+      `The provider did not answer the ${what} request in time${
+        target ? ` ("${target}")` : ""
+      }. Check your network or raise the timeout.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof TypeError) {
+    const cause = err.cause instanceof Error ? err.cause.message : "";
+    const tls = /certificate|UnknownIssuer|tls|ssl/i.test(cause);
+    return new ProviderError(
+      "unreachable",
+      `Cannot reach the provider${
+        target ? ` "${target}"` : ""
+      } for the ${what}: ${stripControl(err.message)}${
+        cause ? ` (${stripControl(cause)})` : ""
+      }.${
+        tls
+          ? " If your network uses its own certificate authority, give its certificate with --ca-file or AUTHCTL_CA_FILE."
+          : ""
+      }`,
+      { cause: err },
+    );
+  }
+  return new ProviderError(
+    "provider_failure",
+    `The ${what} failed: ${
+      stripControl((err as Error)?.message ?? String(err))
+    }.`,
+    { cause: err },
+  );
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(
+  value: string | null,
+  now = Date.now(),
+): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
