@@ -42,6 +42,7 @@ export function createAppDeps(options: RuntimeOptions): AppDeps {
       appName: options.appName,
       mode: options.storage,
       notice: (text) => options.terminal.err(`${text}\n`),
+      debug: options.network.debug,
     }),
     locks: new FileLocks({
       configDir: options.configDir,

@@ -37,6 +37,8 @@ export interface StoreOptions {
   mode: StorageMode;
   /** Says something to the user (the fallback to a file). */
   notice: (text: string) => void;
+  /** The --debug trace, when on. */
+  debug?: (line: string) => void;
   /** Loads the keychain library (tests inject their own). */
   keyring?: () => Promise<KeyringApi>;
 }
@@ -59,5 +61,6 @@ export function createStore(options: StoreOptions): CredentialStore {
       posix,
     }),
     notice: options.notice,
+    debug: options.debug,
   });
 }

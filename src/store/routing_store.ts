@@ -35,6 +35,8 @@ export interface RoutingStoreOptions {
   records: PrivateDir;
   /** Tells the user something once (the fallback to a file). */
   notice: (text: string) => void;
+  /** The --debug trace, when on. */
+  debug?: (line: string) => void;
 }
 
 const RECORD = "backends.meta";
@@ -89,10 +91,13 @@ export class RoutingStore implements CredentialStore {
           await this.#kc().delete(profile).catch(() => false);
         }
         if (fallback !== undefined && previous !== "file") {
+          // Once per profile, in one line; the keychain library's own
+          // words only in the --debug trace.
+          this.#o.debug?.(`keychain probe: ${fallback}`);
           this.#o.notice(
-            `The OS keychain is not usable here (${fallback}); storing the credentials in the file "${
+            `No OS keychain answers here, so the credentials are kept in "${
               this.#o.file.pathOf(profile)
-            }" instead, readable by you alone (mode 0600).`,
+            }" (mode 0600); choose with --storage keychain|file.`,
           );
         }
       },

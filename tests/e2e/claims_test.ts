@@ -189,7 +189,10 @@ Deno.test({
             env,
           );
           assertEquals(r.code, 1, r.stderr);
-          assertMatch(r.stderr, /keychain is not usable here/);
+          assertMatch(
+            r.stderr,
+            /The OS keychain is not usable here: .*--storage file/,
+          );
           assertMatch(r.stderr, /--storage file/);
           assertNotMatch(r.stderr, /http:\/\/127\.0\.0\.1:\d+\/auth/);
           assertEquals(await recorder.called(), false);
@@ -206,7 +209,10 @@ Deno.test({
           assertEquals(await recorder.called(), false);
           assertNotMatch(r.stderr, /Opening your browser/);
           // Said once, when the file was first chosen.
-          assertEquals(r.stderr.match(/keychain is not usable/g)?.length, 1);
+          assertEquals(
+            r.stderr.match(/No OS keychain answers here/g)?.length,
+            1,
+          );
         },
       );
       await t.step(
@@ -231,7 +237,7 @@ Deno.test({
             ["--force", "--flow", "loopback", "--no-browser"],
             env,
           );
-          assertNotMatch(relogin.stderr, /keychain is not usable/);
+          assertNotMatch(relogin.stderr, /No OS keychain answers here/);
         },
       );
       await t.step(

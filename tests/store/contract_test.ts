@@ -376,7 +376,9 @@ Deno.test({
       assertEquals(notices.length, 1);
       assertMatch(
         notices[0],
-        new RegExp(`no Secret Service.*"${dir}/credentials/p\\.json"`),
+        new RegExp(
+          `^No OS keychain answers here, so the credentials are kept in "${dir}/credentials/p\\.json" \\(mode 0600\\); choose with --storage keychain\\|file\\.$`,
+        ),
       );
       assertEquals((await store.where("p")).backend, "file");
       assertEquals((await store.get("p"))?.accessToken, "f");
