@@ -54,6 +54,11 @@ export { AuthctlError, ExitCode, NotLoggedInError } from "./src/errors.ts";
 export type { Revocation } from "./src/app/logout.ts";
 export type { StorageMode } from "./src/store/mod.ts";
 export type {
+  ClientAuthMethod,
+  ProviderName,
+  ProviderSettings,
+} from "./src/config/provider_settings.ts";
+export type {
   IdentityClaims,
   StoredCredential,
   StoreLocation,

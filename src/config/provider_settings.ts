@@ -14,26 +14,34 @@ import { UsageError } from "../errors.ts";
 import { isLoopbackHost } from "../platform/env.ts";
 
 /** `provider`: the kind of provider, or a known one with its presets. */
-export const PROVIDER_NAMES = [
+export type ProviderName =
+  | "oidc"
+  | "oauth2"
+  | "github"
+  | "google"
+  | "microsoft";
+
+/** The values of {@linkcode ProviderName}. */
+export const PROVIDER_NAMES: readonly ProviderName[] = [
   "oidc",
   "oauth2",
   "github",
   "google",
   "microsoft",
-] as const;
-
-/** One of {@linkcode PROVIDER_NAMES}. */
-export type ProviderName = typeof PROVIDER_NAMES[number];
+];
 
 /** `client_auth`: how the client authenticates at the token endpoint. */
-export const CLIENT_AUTH_METHODS = [
+export type ClientAuthMethod =
+  | "none"
+  | "client_secret_post"
+  | "client_secret_basic";
+
+/** The values of {@linkcode ClientAuthMethod}. */
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   "none",
   "client_secret_post",
   "client_secret_basic",
-] as const;
-
-/** One of {@linkcode CLIENT_AUTH_METHODS}. */
-export type ClientAuthMethod = typeof CLIENT_AUTH_METHODS[number];
+];
 
 /**
  * Authorization-request parameters that `auth_params` cannot set: the
