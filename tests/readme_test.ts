@@ -252,3 +252,41 @@ Deno.test("README: links stay inside the repository and point at files that exis
   }
   assertEquals(broken, []);
 });
+
+Deno.test("README: help's exit codes are the README's, and every command's help ends with examples", async () => {
+  const table = readme.slice(readme.indexOf("## Exit codes"));
+  const readmeCodes = [...table.matchAll(/^\| ([\d, ]+) \|/gm)]
+    .map((m) => m[1].trim());
+  const top = await help([]);
+  const shown = [
+    ...(top.split("\nEXIT CODES\n")[1] ?? "").matchAll(
+      /^ {2}([\d, ]+?) {2,}/gm,
+    ),
+  ].map((m) => m[1].trim());
+  assertEquals(shown, readmeCodes);
+  const commands = helpCommands(top);
+  const subs = helpCommands(await help(["profiles"])).filter((s) =>
+    s !== "help"
+  );
+  for (
+    const path of [
+      [],
+      ...commands.map((c) => [c]),
+      ...subs.map((s) => ["profiles", s]),
+    ]
+  ) {
+    const text = await help(path);
+    const examples = (text.split("\nEXAMPLES\n")[1] ?? "").split("\n\n")[0];
+    const lines = examples.split("\n").filter((l) => l.startsWith("  "));
+    assertEquals(
+      lines.length >= 2,
+      true,
+      `"${path.join(" ")}" --help ends with examples:\n${text}`,
+    );
+    assertEquals(
+      lines.every((l) => /\bauthctl\b/.test(l)),
+      true,
+      `examples of "${path.join(" ")}" use the command`,
+    );
+  }
+});

@@ -12,6 +12,7 @@ import { buildApplication, buildRouteMap, run } from "@stricli/core";
 import { brandText } from "../config/brand.ts";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
+import { helpEpilogue } from "./examples.ts";
 import { EXEC_VALUE_FLAGS, execCommand } from "./exec.ts";
 import type { CliContext, CommandOutcome } from "./flags.ts";
 import { gitCredentialCommand } from "./git_credential.ts";
@@ -103,6 +104,11 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
       },
     };
     await run(application(input), input, context);
+    // Help ends with examples (and, for the program, the exit codes).
+    const help = helpPath(input);
+    if (help !== undefined && outcome.error === undefined && !outcome.rerun) {
+      cli.terminal.out(helpEpilogue(help, name));
+    }
     if (outcome.error !== undefined) throw outcome.error;
     if (outcome.rerun) {
       input = outcome.rerun;
@@ -119,6 +125,27 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
     return outcome.exitCode;
   }
   return 0;
+}
+
+/**
+ * The command whose help `args` asks for ("" for the program), or
+ * undefined when they ask for none.
+ */
+function helpPath(args: readonly string[]): string | undefined {
+  const end = args.indexOf("--");
+  const before = end < 0 ? args : args.slice(0, end);
+  const asked = before.length === 0 ||
+    before.some((a) => a === "--help" || a === "-h" || a === "--helpAll");
+  if (!asked) return undefined;
+  const first = before[0] ?? "";
+  if (!Object.hasOwn(COMMANDS, first) || first === "help") return "";
+  if (first === "profiles") {
+    const sub = before[1];
+    return sub && ["list", "use", "add", "remove"].includes(sub)
+      ? `profiles ${sub}`
+      : "profiles";
+  }
+  return first;
 }
 
 /**

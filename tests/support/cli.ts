@@ -45,6 +45,9 @@ export function cliEnv(
     // explicit consent prompt (OpenID Connect Core §11), which authctl no
     // longer sends unless told.
     AUTHCTL_PROMPT: "consent",
+    // Deno itself may ask dl.deno.land for a newer release (a compiled
+    // binary never does); the proxy test would count that request.
+    DENO_NO_UPDATE_CHECK: "1",
     BROWSER: "true", // the test drives Chromium itself
     NO_COLOR: "1",
     ...extra,
