@@ -65,6 +65,15 @@ export async function approveLogin(
     await consent.first().click();
     await page.waitForLoadState();
   }
+  // The callback's page comes once the CLI has exchanged the code: wait
+  // for it (a browser that cannot reach the listener never gets there).
+  const redirect = new URL(url).searchParams.get("redirect_uri");
+  if (redirect) {
+    await page.waitForURL((u) => u.href.startsWith(redirect), {
+      timeout: 15_000,
+      waitUntil: "load",
+    }).catch(() => {});
+  }
   return page;
 }
 

@@ -27,4 +27,6 @@ export interface AppDeps {
   network: NetworkOptions;
   /** Where the CLI runs (detected on demand: only login needs it). */
   environment: () => Environment;
+  /** The program's name (`acmectl`), for what the browser shows. */
+  appName?: string;
 }

@@ -93,6 +93,7 @@ export async function login(
     clock: deps.clock,
     signal: deps.signal,
     timeoutMs: options.timeoutMs,
+    appName: deps.appName,
   };
   let choice: FlowChoice = chooseFlow(request, environment, provider);
   let tokens: TokenSet;

@@ -54,5 +54,6 @@ export function createAppDeps(options: RuntimeOptions): AppDeps {
     signal: options.signal,
     environment: options.environment,
     network: options.network,
+    appName: options.appName,
   };
 }

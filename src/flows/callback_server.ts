@@ -21,6 +21,9 @@ export const LOOPBACK_HOST = "127.0.0.1";
 /** The path of the redirect URI. */
 export const CALLBACK_PATH = "/callback";
 
+/** How long closing waits for a response still being sent, in ms. */
+const GRACE_MS = 2000;
+
 /** Longest request URL accepted, in bytes. */
 const MAX_URL_LENGTH = 8192;
 
@@ -38,7 +41,21 @@ export interface CallbackServerOptions {
    * that error and the browser is told so.
    */
   validate(params: URLSearchParams): URLSearchParams;
+  /**
+   * Told why a request was turned away (another attempt's `state`, a
+   * foreign `Host`…), for a line in the terminal; the wait goes on.
+   */
+  onRejected?: (reason: string) => void;
+  /** The program's name, for the page (`acmectl`). */
+  appName?: string;
+  /** How long the page waits for the login's outcome (default 10 s). */
+  outcomeWaitMs?: number;
 }
+
+/** How the login ended, for the page the browser is shown. */
+export type LoginOutcome =
+  | { ok: true; account?: string }
+  | { ok: false; reason: string };
 
 /** A running listener. */
 export interface CallbackServer {
@@ -48,6 +65,11 @@ export interface CallbackServer {
   readonly redirectUri: string;
   /** Settles with the validated callback parameters, or the login's error. */
   readonly result: Promise<URLSearchParams>;
+  /**
+   * Tells the waiting browser how the login ended (after the code
+   * exchange): its page says so, naming the account or the reason.
+   */
+  finish(outcome: LoginOutcome): void;
   /** Stops listening. Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -101,7 +123,12 @@ export function startCallbackServer(
     ? ["127.0.0.1", "::1"]
     : [shape.host === "[::1]" ? "::1" : "127.0.0.1"];
 
-  const handler = (request: Request): Response => {
+  const app = options.appName ?? "authctl";
+  let finish!: (outcome: LoginOutcome) => void;
+  const outcome = new Promise<LoginOutcome>((resolve) => (finish = resolve));
+  const rejected = (reason: string) => options.onRejected?.(reason);
+
+  const handler = async (request: Request): Promise<Response> => {
     if (done) {
       return pageResponse(404, "Not found", "This login has already ended.");
     }
@@ -114,6 +141,11 @@ export function startCallbackServer(
     // The Host header must name our own address: a page on another origin
     // that resolves to 127.0.0.1 (DNS rebinding) is refused.
     if (request.headers.get("host") !== `${shape.host}:${port}`) {
+      rejected(
+        `its Host header "${
+          (request.headers.get("host") ?? "").slice(0, 100)
+        }" is not ${shape.host}:${port} (a web page may be probing this port)`,
+      );
       return pageResponse(400, "Bad request", "Unexpected host.");
     }
     const url = new URL(request.url);
@@ -122,22 +154,56 @@ export function startCallbackServer(
     }
     const states = url.searchParams.getAll("state");
     if (states.length !== 1 || !timingSafeEqual(states[0], options.state)) {
+      rejected(
+        states.length === 0
+          ? `it carries no state${
+            url.searchParams.has("error") ? " (an error response)" : ""
+          }`
+          : "its state belongs to another login attempt (an older browser tab?)",
+      );
       return pageResponse(
         400,
-        "Unexpected request",
-        "This request does not belong to the login in progress. Return to your terminal.",
+        "Another login attempt",
+        `This browser tab belongs to another login attempt of ${app}. Use the tab of the newest attempt, or run login again.`,
       );
     }
     done = true;
     try {
       const params = options.validate(url.searchParams);
       settle.resolve(params);
-      return pageResponse(
-        200,
-        "Login complete",
-        "You can close this window and return to your terminal.",
-        true,
-      );
+      // The page tells the truth: it waits for the code exchange.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const ended = await Promise.race([
+        outcome,
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(
+            () => resolve(undefined),
+            options.outcomeWaitMs ?? 10_000,
+          );
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!ended) {
+        return pageResponse(
+          202,
+          "Almost there",
+          `${app} is still finishing the login. Look at your terminal.`,
+        );
+      }
+      return ended.ok
+        ? pageResponse(
+          200,
+          "Login complete",
+          `${app} is logged in${
+            ended.account ? ` as ${ended.account}` : ""
+          }. You can close this window and return to your terminal.`,
+          true,
+        )
+        : pageResponse(
+          400,
+          "Login failed",
+          `${app} could not complete the login: ${ended.reason} Return to your terminal for details.`,
+        );
     } catch (err) {
       settle.reject(err);
       const message = err instanceof AuthctlError
@@ -192,11 +258,25 @@ export function startCallbackServer(
         port,
         redirectUri: `http://${shape.host}:${port}${shape.path}`,
         result,
+        finish,
         close() {
           if (!closed) {
             done = true;
-            controller.abort();
-            closed = Promise.all(servers.map((s) => s.finished)).then(() => {});
+            // Gracefully, so the page of a finished login reaches the
+            // browser before the process exits; a request that never
+            // completes (a slow client) is cut off after a moment.
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const cutOff = new Promise<void>((resolve) => {
+              timer = setTimeout(() => {
+                controller.abort();
+                resolve();
+              }, GRACE_MS);
+            });
+            closed = Promise.race([
+              Promise.all(servers.map((s) => s.shutdown())),
+              cutOff,
+            ]).then(() => Promise.all(servers.map((s) => s.finished)))
+              .then(() => clearTimeout(timer));
           }
           return closed;
         },

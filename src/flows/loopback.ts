@@ -7,6 +7,7 @@
  * @module
  */
 
+import { stripControl } from "../errors.ts";
 import { anySignal } from "../platform/signal.ts";
 import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
 import { parsePorts, startCallbackServer } from "./callback_server.ts";
@@ -42,7 +43,24 @@ export class LoopbackFlow implements LoginFlow {
     const pkce = await createPkce();
     const validate = (params: URLSearchParams) =>
       provider.validateCallback(params, state);
-    const server = await startCallbackServer({ ports, shape, state, validate });
+    // A refused request is said in one line, at most one every few seconds.
+    let lastNotice = -Infinity;
+    const onRejected = (reason: string) => {
+      const now = context.clock.monotonic();
+      if (now - lastNotice < 5000) return;
+      lastNotice = now;
+      terminal.err(
+        `Ignored a request to the callback: ${reason}. Still waiting for this login.\n`,
+      );
+    };
+    const server = await startCallbackServer({
+      ports,
+      shape,
+      state,
+      validate,
+      onRejected,
+      appName: context.appName,
+    });
     const stopPaste = new AbortController();
     try {
       const url = provider.authorizationUrl({
@@ -92,16 +110,33 @@ export class LoopbackFlow implements LoginFlow {
       );
       const params = await waitForUser(waiting, context, "the browser");
       stopPaste.abort();
-      await server.close();
-      return await provider.exchangeCode(
-        params,
-        server.redirectUri,
-        pkce.verifier,
-        nonce,
-      );
+      try {
+        const tokens = await provider.exchangeCode(
+          params,
+          server.redirectUri,
+          pkce.verifier,
+          nonce,
+        );
+        server.finish({ ok: true, account: accountOf(tokens) });
+        return tokens;
+      } catch (err) {
+        server.finish({
+          ok: false,
+          reason: stripControl((err as Error).message),
+        });
+        throw err;
+      }
     } finally {
       stopPaste.abort();
       await server.close();
     }
   }
+}
+
+/** "alice (alice@example.com)": who logged in, for the browser's page. */
+function accountOf(tokens: TokenSet): string | undefined {
+  const id = tokens.identity;
+  if (!id) return undefined;
+  const name = id.preferred_username ?? id.name ?? id.email ?? id.sub;
+  return id.email && id.email !== name ? `${name} (${id.email})` : name;
 }

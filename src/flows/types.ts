@@ -21,6 +21,8 @@ export interface LoginContext {
   signal: AbortSignal;
   /** How long to wait for the user, in milliseconds. */
   timeoutMs: number;
+  /** The program's name, for the browser's page (`acmectl`). */
+  appName?: string;
 }
 
 /** One way of obtaining tokens from the provider. */

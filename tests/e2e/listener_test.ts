@@ -76,6 +76,17 @@ Deno.test({
           for (const [what, request, status] of cases) {
             const res = await rawRequest(port, request);
             assertEquals(res.status, status, what);
+            if (what === "missing state") {
+              // The terminal is told a request was ignored, why, and that
+              // the wait goes on.
+              await cli.waitFor(
+                /Ignored a request to the callback: it carries no state\. Still waiting for this login\./,
+              );
+            }
+            if (what === "wrong state") {
+              // The browser is told which tab to use.
+              assertMatch(res.body, /belongs to another login attempt/);
+            }
             if (res.body) {
               assertEquals(res.headers.get("cache-control"), "no-store", what);
               assertEquals(
@@ -105,9 +116,20 @@ Deno.test({
             performance.now() - started < 2000,
             "a slow request held up another",
           );
+          // Said at most once every few seconds, however many arrived.
+          assertEquals(
+            cli.stderr().match(/Ignored a request to the callback/g)?.length,
+            1,
+          );
           // Still waiting: the person can finish the login.
           const page = await approveLogin(await browser.newPage(), url);
           assertMatch(await page.title(), /Login complete/);
+          // The page names the program and the account, once the code
+          // exchange succeeded.
+          assertMatch(
+            await page.locator("p").innerText(),
+            /authctl is logged in as alice/,
+          );
           assertEquals(
             await page.locator("script, img, link, iframe").count(),
             0,

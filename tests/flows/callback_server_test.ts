@@ -63,15 +63,56 @@ Deno.test("callback server: the redirect URI names 127.0.0.1 and the bound port"
       `http://127.0.0.1:${server.port}/callback`,
     );
     const code = "the-authorization-code-3f9a";
-    const res = await rawRequest(server.port, {
+    const pending = rawRequest(server.port, {
       path: `/callback?state=s&code=${code}`,
     });
-    assertEquals(res.status, 200);
     assertEquals((await server.result).get("code"), code);
+    // The page waits for the login's outcome (the code exchange).
+    server.finish({ ok: true, account: "alice" });
+    const res = await pending;
+    assertEquals(res.status, 200);
+    assertEquals(res.body.includes("authctl is logged in as alice"), true);
     // The page never shows the code.
     assertEquals(res.body.includes(code), false);
     assert(res.body.length > 0, "a page was sent");
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("callback server: the page tells the truth: a failed exchange, or a slow one", async () => {
+  for (
+    const [outcome, status, text] of [
+      [
+        { ok: false, reason: "The provider answered <b>invalid_grant</b>." },
+        400,
+        /acmectl could not complete the login: The provider answered &#60;b&#62;invalid_grant&#60;\/b&#62;\./,
+      ],
+      [
+        undefined,
+        202,
+        /acmectl is still finishing the login\. Look at your terminal\./,
+      ],
+    ] as const
+  ) {
+    const server = await startCallbackServer({
+      ports: [0],
+      state: "s",
+      validate: (p) => p,
+      appName: "acmectl",
+      outcomeWaitMs: 300,
+    });
+    try {
+      const pending = rawRequest(server.port, {
+        path: "/callback?state=s&code=c",
+      });
+      await server.result;
+      if (outcome) server.finish(outcome);
+      const res = await pending;
+      assertEquals(res.status, status);
+      assert(text.test(res.body), res.body);
+    } finally {
+      await server.close();
+    }
   }
 });
