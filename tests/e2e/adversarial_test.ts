@@ -664,3 +664,54 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "adversarial: the browser's page after a failed code exchange says it failed, and why",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { launchChromium } = await import(
+      "../../scripts/headless_browser.ts"
+    );
+    const h = await startHostileProvider();
+    const browser = await launchChromium();
+    const configDir = await Deno.makeTempDir();
+    try {
+      const env = cliEnv(configDir, {
+        AUTHCTL_ISSUER: h.issuer,
+        AUTHCTL_CLIENT_ID: h.clientId,
+        AUTHCTL_STORAGE: "file",
+      });
+      h.hostile.token = () =>
+        Promise.resolve(
+          Response.json({
+            error: "invalid_grant",
+            error_description: "<b>used</b>",
+          }, {
+            status: 400,
+          }),
+        );
+      const cli = await spawnCli(["login", "--flow", "loopback"], env);
+      const [, url] = await cli.waitFor(AUTH_URL);
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.waitForURL(/\/callback\?/, { waitUntil: "load" });
+      const r = await cli.finish();
+      assertEquals(r.code, 3, r.stderr);
+      assertMatch(await page.title(), /Login failed/);
+      const text = await page.locator("p").innerText();
+      assertMatch(
+        text,
+        /authctl could not complete the login: .*invalid_grant.*<b>used<\/b>/,
+      );
+      // Escaped: shown as text, not markup.
+      assertEquals(await page.locator("b").count(), 0);
+      await page.close();
+    } finally {
+      await browser.close();
+      await h.close();
+      await Deno.remove(configDir, { recursive: true });
+    }
+  },
+});
