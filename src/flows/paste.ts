@@ -7,6 +7,7 @@
  * @module
  */
 
+import { AuthctlError } from "../errors.ts";
 import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
 import { LOOPBACK_HOST, parsePorts } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
@@ -49,25 +50,42 @@ export class PasteFlow implements LoginFlow {
               formatDuration(context.timeoutMs)
             }): `),
     );
-    const params = await waitForUser(
-      [
-        readPastedResponse(terminal, {
-          redirectUri: settings.oob ? "http://oob.invalid/" : redirectUri,
-          state,
-          issuer: provider.issuer,
-          issInResponse: provider.sendsIss,
-          validate: (p) => provider.validateCallback(p, state),
-        }, context.signal),
-      ],
-      context,
-      "the terminal",
-    );
-    return await provider.exchangeCode(
-      params,
-      redirectUri,
-      pkce.verifier,
-      nonce,
-    );
+    // A code the provider refuses (a typo, a half-copied address) is said
+    // in one line, and the person pastes again: the same verifier and state
+    // until the login's timeout; no code is ever sent twice.
+    const used = new Set<string>();
+    const expect = {
+      redirectUri: settings.oob ? "http://oob.invalid/" : redirectUri,
+      state,
+      issuer: provider.issuer,
+      issInResponse: provider.sendsIss,
+      validate: (p: URLSearchParams) => provider.validateCallback(p, state),
+      used,
+    };
+    const attempt = async (): Promise<TokenSet> => {
+      while (true) {
+        const params = await readPastedResponse(
+          terminal,
+          expect,
+          context.signal,
+        );
+        used.add(params.get("code") ?? "");
+        try {
+          return await provider.exchangeCode(
+            params,
+            redirectUri,
+            pkce.verifier,
+            nonce,
+          );
+        } catch (err) {
+          if (!codeRefused(err)) throw err;
+          terminal.err(
+            `The provider refused that code (invalid_grant): it was mistyped, half-copied, or already used. Approve again in the browser if needed, and paste the address it ends on: `,
+          );
+        }
+      }
+    };
+    return await waitForUser([attempt()], context, "the terminal");
   }
 }
 
@@ -82,4 +100,10 @@ function unusedPort(ports: number[]): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
+}
+
+/** Whether an exchange failed because the provider refused the code itself. */
+function codeRefused(err: unknown): boolean {
+  return err instanceof AuthctlError &&
+    (err.cause as { error?: unknown } | undefined)?.error === "invalid_grant";
 }

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { stripControl, UsageError } from "../errors.ts";
+import {
+  AuthctlError,
+  RefusedError,
+  stripControl,
+  UsageError,
+} from "../errors.ts";
 import type { Terminal } from "../platform/terminal.ts";
 
 /** Longest paste accepted, in characters. */
@@ -23,10 +28,13 @@ export interface PasteExpectation {
   /** Whether the provider sends `iss` in authorization responses. */
   issInResponse: boolean;
   /**
-   * The callback validation (iss, error, duplicates); throwing ends the
-   * login.
+   * The callback validation (iss, error, duplicates). A provider's refusal
+   * (`error=…`) ends the login; any other failure is explained and the
+   * person is asked again.
    */
   validate(params: URLSearchParams): URLSearchParams;
+  /** Codes already sent: a code is never exchanged twice. */
+  used?: ReadonlySet<string>;
 }
 
 /** The outcome of one paste. */
@@ -74,7 +82,9 @@ export function parsePaste(
           "That address belongs to another login attempt (its state does not match).",
       };
     }
-    return { ok: true, params: expect.validate(url.searchParams) };
+    const code = url.searchParams.get("code");
+    if (code !== null && expect.used?.has(code)) return usedAgain();
+    return checked(() => expect.validate(url.searchParams));
   }
   // A bare authorization code: printable ASCII without spaces (RFC 6749 A.11).
   if (!/^[\x21-\x7e]+$/.test(text) || text.length > 2048) {
@@ -83,9 +93,31 @@ export function parsePaste(
       problem: "That is neither the address from the browser nor a code.",
     };
   }
+  if (expect.used?.has(text)) return usedAgain();
   const params = new URLSearchParams({ code: text, state: expect.state });
   if (expect.issInResponse) params.set("iss", expect.issuer);
-  return { ok: true, params: expect.validate(params) };
+  return checked(() => expect.validate(params));
+}
+
+/** A code already sent once is never sent again (SECURITY.md A10, B18). */
+function usedAgain(): PasteOutcome {
+  return {
+    ok: false,
+    problem:
+      "That code was already tried, and a code works once. Approve again in the browser and paste the new address.",
+  };
+}
+
+/** The validation's verdict: a refusal ends the login, the rest asks again. */
+function checked(validate: () => URLSearchParams): PasteOutcome {
+  try {
+    return { ok: true, params: validate() };
+  } catch (err) {
+    if (err instanceof RefusedError || !(err instanceof AuthctlError)) {
+      throw err;
+    }
+    return { ok: false, problem: err.message };
+  }
 }
 
 /**

@@ -135,6 +135,13 @@ Deno.test({
           const address = await redirectAddress(provider.issuer, url);
           await cli.write("not a code or an address\n");
           await cli.waitFor(/Paste again/);
+          // Looks like a code, so it is sent; the provider refuses it, and
+          // the person is asked again (same attempt, same verifier).
+          await cli.write("not-a-url-or-code%%%\n");
+          await cli.waitFor(/The provider refused that code \(invalid_grant\)/);
+          // The same code twice is refused before any request.
+          await cli.write("not-a-url-or-code%%%\n");
+          await cli.waitFor(/That code was already tried/);
           await cli.write(`${address}\n`);
           const r = await cli.finish();
           assertEquals(r.code, 0, r.stderr);
