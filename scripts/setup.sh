@@ -43,6 +43,9 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 # git: the credential-helper tests run a real git against a local server.
 command -v git >/dev/null 2>&1 || missing+=(git)
+# The completion tests load the scripts in real zsh and fish (bash is here).
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v fish >/dev/null 2>&1 || missing+=(fish)
 # The benchmark: GNU time for peak memory, and GitHub's gh to compare with.
 [ -x /usr/bin/time ] || missing+=(time)
 command -v gh >/dev/null 2>&1 || missing+=(gh)

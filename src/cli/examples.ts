@@ -62,6 +62,10 @@ export function examplesFor(path: string, name: string): string[] {
       `${name} profiles list`,
     ],
     help: [`${name} help token`, `${name} help profiles add`],
+    completion: [
+      `source <(${name} completion bash)          # in ~/.bashrc`,
+      `${name} completion fish > ~/.config/fish/completions/${name}.fish`,
+    ],
   };
   return all[path] ?? [];
 }

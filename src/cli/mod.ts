@@ -12,6 +12,7 @@ import { buildApplication, buildRouteMap, run } from "@stricli/core";
 import { brandText } from "../config/brand.ts";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
+import { completionCommand, completions } from "./completion.ts";
 import { helpEpilogue } from "./examples.ts";
 import { EXEC_VALUE_FLAGS, execCommand } from "./exec.ts";
 import type { CliContext, CommandOutcome } from "./flags.ts";
@@ -43,6 +44,7 @@ const COMMANDS = {
   logout: logoutCommand,
   version: versionCommand,
   profiles: profilesRoutes,
+  completion: completionCommand,
   help: helpCommand,
 } as const;
 
@@ -71,6 +73,7 @@ export function routesFor(args: readonly string[]) {
  */
 export async function runCli(args: string[], cli: CliDeps): Promise<number> {
   const name = cli.build.name;
+  if (args[0] === "__complete") return await complete(args.slice(1), cli);
   const application = (input: string[]) =>
     buildApplication<CliContext>(routesFor(input), {
       name,
@@ -124,6 +127,23 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
     }
     return outcome.exitCode;
   }
+  return 0;
+}
+
+/**
+ * `__complete CURRENT -- WORDS…`, what the completion scripts call: the
+ * candidates for CURRENT, one a line. Never an error: a shell shows none.
+ */
+async function complete(args: string[], cli: CliDeps): Promise<number> {
+  const [current = "", separator, ...words] = args;
+  if (separator !== undefined && separator !== "--") return 0;
+  let profiles: string[] = [];
+  try {
+    const { configContext } = await import("./context.ts");
+    profiles = Object.keys((await configContext(cli)).config.profiles);
+  } catch { /* no or a broken config file: no profile names */ }
+  const found = completions(routesFor([]), words, current, profiles);
+  if (found.length) cli.terminal.out(found.join("\n") + "\n");
   return 0;
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Completion in the real shells: the script `completion SHELL` prints,
+ * loaded in bash, zsh and fish, and asked for candidates the way each shell
+ * asks (bash's completion function, zsh's completion function with the
+ * completion system's `compadd` recording what it is given, fish's
+ * `complete --do-complete`).
+ */
+
+import { assertEquals } from "../support/assert.ts";
+import { cliArgs, cliEnv } from "../support/cli.ts";
+
+async function shell(
+  cmd: string[],
+  env: Record<string, string>,
+): Promise<string[]> {
+  const out = await new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    env,
+    clearEnv: true,
+    stdin: "null",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  return text.split("\n").filter(Boolean).map((l) => l.split("\t")[0]);
+}
+
+Deno.test({
+  name: "e2e: completion round trips in bash, zsh and fish",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir();
+    try {
+      // `authctl` on PATH, as after deno task install.
+      await Deno.mkdir(`${dir}/bin`);
+      const args = (await cliArgs()).map((a) => `'${a}'`).join(" ");
+      await Deno.writeTextFile(
+        `${dir}/bin/authctl`,
+        `#!/bin/sh\nexec '${Deno.execPath()}' ${args} "$@"\n`,
+      );
+      await Deno.chmod(`${dir}/bin/authctl`, 0o755);
+      await Deno.writeTextFile(
+        `${dir}/config.toml`,
+        `[profiles.prod]\nissuer = "https://p.example"\n[profiles.stage]\nissuer = "https://s.example"\n`,
+      );
+      const env = cliEnv(dir);
+      env.PATH = `${dir}/bin:${env.PATH}`;
+
+      await t.step("bash", async () => {
+        const ask = (words: string, cword: number) =>
+          shell([
+            "bash",
+            "-c",
+            `source <(authctl completion bash) && COMP_WORDS=(${words}) && COMP_CWORD=${cword} && _authctl_complete && printf '%s\\n' "\${COMPREPLY[@]}"`,
+          ], env);
+        assertEquals(await ask("authctl tok", 1), ["token"]);
+        assertEquals(await ask("authctl token --profile ''", 3), [
+          "prod",
+          "stage",
+        ]);
+        assertEquals(await ask("authctl login --flow ''", 3), [
+          "auto",
+          "loopback",
+          "device",
+          "paste",
+        ]);
+      });
+
+      await t.step("zsh", async () => {
+        const ask = (words: string, current: number) =>
+          shell([
+            "zsh",
+            "-f",
+            "-c",
+            `compadd() { [[ $1 == -a ]] && print -l -- \${(P)2} }; source <(authctl completion zsh); words=(${words}); CURRENT=${current}; _authctl_complete`,
+          ], env);
+        assertEquals(await ask("authctl profiles u", 3), ["use"]);
+        assertEquals(await ask("authctl profiles use ''", 4), [
+          "prod",
+          "stage",
+        ]);
+        assertEquals(await ask("authctl token --format ''", 4), [
+          "plain",
+          "json",
+          "kubectl",
+        ]);
+      });
+
+      await t.step("fish", async () => {
+        const ask = (line: string) =>
+          shell([
+            "fish",
+            "--no-config",
+            "-c",
+            `authctl completion fish | source; complete --do-complete '${line}'`,
+          ], env);
+        assertEquals(await ask("authctl login --flow d"), ["device"]);
+        assertEquals(await ask("authctl git-credential "), [
+          "erase",
+          "get",
+          "store",
+        ]);
+        assertEquals(await ask("authctl completion z"), ["zsh"]);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
