@@ -127,8 +127,9 @@ Deno.test({
         "paste-back: the redirect address fed to stdin",
         async () => {
           await runCli(["logout"], env);
+          // In a real pseudo-terminal, where a person types.
           const cli = await spawnCli(["login", "--flow", "paste"], env, {
-            stdin: true,
+            pty: true,
           });
           const [, url] = await cli.waitFor(AUTH_URL);
           await cli.waitFor(/paste it here/);
