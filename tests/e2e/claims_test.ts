@@ -12,14 +12,11 @@ import {
   assertMatch,
   assertNotMatch,
 } from "../support/assert.ts";
-import {
-  approveLogin,
-  launchChromium,
-} from "../../scripts/headless_browser.ts";
-import { AUTH_URL, cliEnv, runCli, spawnCli } from "../support/cli.ts";
+import { launchChromium } from "../../scripts/headless_browser.ts";
+import { cliEnv, runCli } from "../support/cli.ts";
 import { startPrivateKeyring } from "../support/keyring.ts";
 import { startProvider } from "../support/provider.ts";
-import type { Browser } from "playwright-core";
+import { browserLogin } from "../support/browser_login.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -33,20 +30,6 @@ async function recordingBrowser(dir: string) {
     command: script,
     called: () => Deno.stat(log).then(() => true, () => false),
   };
-}
-
-async function browserLogin(
-  browser: Browser,
-  args: string[],
-  env: Record<string, string>,
-) {
-  const cli = await spawnCli(["login", ...args], env);
-  const [, url] = await cli.waitFor(AUTH_URL);
-  const page = await approveLogin(await browser.newPage(), url);
-  await page.close();
-  const r = await cli.finish();
-  assertEquals(r.code, 0, r.stderr);
-  return r;
 }
 
 async function readJson(path: string) {

@@ -110,6 +110,20 @@ async function privateKeyring(): Promise<PrivateKeyring> {
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
+/** The real keychain library, counting the probes made through it. */
+function probeCounting(onProbe: () => void): () => Promise<KeyringApi> {
+  return async () => {
+    const api = await loadNapiKeyring();
+    return {
+      ...api,
+      entry: (service, account) => {
+        if (account === "__authctl_probe__") onProbe();
+        return api.entry(service, account);
+      },
+    };
+  };
+}
+
 Deno.test({
   name: "contract: file",
   ...opts,
@@ -295,18 +309,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       let probes = 0;
-      const counting = async (): Promise<KeyringApi> => {
-        const api = await loadNapiKeyring();
-        return {
-          ...api,
-          name: api.name,
-          entry: (service, account) => {
-            if (account === "__authctl_probe__") probes++;
-            return api.entry(service, account);
-          },
-          accounts: api.accounts,
-        };
-      };
+      const counting = probeCounting(() => probes++);
       const make = () =>
         createStore({
           configDir: dir,
@@ -418,16 +421,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       let probes = 0;
-      const counting = async (): Promise<KeyringApi> => {
-        const api = await loadNapiKeyring();
-        return {
-          ...api,
-          entry: (service, account) => {
-            if (account === "__authctl_probe__") probes++;
-            return api.entry(service, account);
-          },
-        };
-      };
+      const counting = probeCounting(() => probes++);
       const make = (mode: "auto" | "file" | "keychain") =>
         createStore({
           configDir: dir,
