@@ -71,3 +71,32 @@ Deno.test("profiles: add, use, list, remove keep config.toml valid", async () =>
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("profiles: the issuer is stored exactly as given, provider settings with it", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/config.toml`;
+  try {
+    await addProfile(await loadConfigFile(path), "auth0", {
+      issuer: "https://acme.eu.auth0.com/",
+      clientId: "cli",
+      provider: {
+        provider: "oidc",
+        authParams: { audience_hint: "x" },
+        offlineAccess: true,
+        resources: ["https://api.acme.example"],
+      },
+    });
+    const text = await Deno.readTextFile(path);
+    assertEquals(text.includes('issuer = "https://acme.eu.auth0.com/"'), true);
+    const again = (await loadConfigFile(path)).profiles.auth0;
+    assertEquals(again.issuer, "https://acme.eu.auth0.com/");
+    assertEquals(again.provider, {
+      provider: "oidc",
+      authParams: { audience_hint: "x" },
+      offlineAccess: true,
+      resources: ["https://api.acme.example"],
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -216,8 +216,12 @@ Deno.test({
     }),
 });
 
-/** Collects the command lines and environments of `pid` and its descendants. */
-function sampleProcesses(root: number): string {
+/**
+ * Collects the command lines and environments of `pid` and its descendants;
+ * with `withRootEnviron` false, all but `pid`'s own environment (which holds
+ * what the user put there).
+ */
+function sampleProcesses(root: number, withRootEnviron = true): string {
   const children = new Map<number, number[]>();
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
@@ -232,6 +236,7 @@ function sampleProcesses(root: number): string {
   while (queue.length) {
     const pid = queue.shift()!;
     for (const file of ["cmdline", "environ"]) {
+      if (pid === root && file === "environ" && !withRootEnviron) continue;
       try {
         text +=
           new TextDecoder().decode(Deno.readFileSync(`/proc/${pid}/${file}`)) +
@@ -274,15 +279,23 @@ Deno.test({
       await Deno.writeTextFile(browser, "#!/bin/sh\nsleep 2\n", {
         mode: 0o755,
       });
+      // An installed-app secret, given the way the README says.
+      const clientSecret = "installed-app-secret-3c1d9a";
       const env = cliEnv(`${dir}/cfg`, {
         AUTHCTL_ISSUER: h.issuer,
         AUTHCTL_CLIENT_ID: h.clientId,
         AUTHCTL_STORAGE: "file",
+        AUTHCTL_CLIENT_SECRET: clientSecret,
+        AUTHCTL_CLIENT_AUTH: "client_secret_post",
         BROWSER: browser,
       });
       let samples = "";
+      let others = "";
       const watch = (pid: number) => {
-        const timer = setInterval(() => (samples += sampleProcesses(pid)), 15);
+        const timer = setInterval(() => {
+          samples += sampleProcesses(pid);
+          others += sampleProcesses(pid, false);
+        }, 15);
         return () => clearInterval(timer);
       };
       try {
@@ -329,6 +342,17 @@ Deno.test({
             "a secret in the --debug trace of refresh",
           );
         }
+        // The client secret: in the environment the user gave authctl, and
+        // nowhere else: no argv, no child's environment, no trace.
+        assertMatch(others, /browser\.sh/);
+        assertEquals(
+          others.includes(clientSecret),
+          false,
+          "secret in argv or a child",
+        );
+        assertEquals(r.stderr.includes(clientSecret), false);
+        assertEquals(t.stderr.includes(clientSecret), false);
+        assertMatch(r.stderr, /client_secret=\[redacted\]/);
         // token's job is to print the access token: on stdout, and only there.
         assertEquals(t.stdout.trim(), secrets.at(-3));
       } finally {
