@@ -62,6 +62,11 @@ export function examplesFor(path: string, name: string): string[] {
       `${name} profiles list`,
     ],
     help: [`${name} help token`, `${name} help profiles add`],
+    api: [
+      `${name} api https://api.example.com/me`,
+      `${name} api --method PUT --data @settings.json --header "Content-Type: application/json" https://api.example.com/settings`,
+      `${name} api --include https://api.example.com/health`,
+    ],
     completion: [
       `source <(${name} completion bash)          # in ~/.bashrc`,
       `${name} completion fish > ~/.config/fish/completions/${name}.fish`,

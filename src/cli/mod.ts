@@ -12,6 +12,7 @@ import { buildApplication, buildRouteMap, run } from "@stricli/core";
 import { brandText } from "../config/brand.ts";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
+import { apiCommand } from "./api.ts";
 import { completionCommand, completions } from "./completion.ts";
 import { helpEpilogue } from "./examples.ts";
 import { EXEC_VALUE_FLAGS, execCommand } from "./exec.ts";
@@ -44,6 +45,7 @@ const COMMANDS = {
   logout: logoutCommand,
   version: versionCommand,
   profiles: profilesRoutes,
+  api: apiCommand,
   completion: completionCommand,
   help: helpCommand,
 } as const;

@@ -57,6 +57,9 @@ export function brandTerminal(terminal: Terminal, name: string): Terminal {
   return {
     out: (text) => terminal.out(text),
     err: (text) => terminal.err(brandText(text, name)),
+    outBytes: terminal.outBytes
+      ? (data) => terminal.outBytes!(data)
+      : undefined,
     readLine: (signal) => terminal.readLine(signal),
     get stdinIsTerminal() {
       return terminal.stdinIsTerminal;

@@ -100,10 +100,20 @@ export class Http {
   /** A fetch for oauth4webapi's and jose's `customFetch`. */
   readonly fetch: FetchFunction = (url, init) => this.#fetch(url, init, false);
 
+  /**
+   * A request to an API (`authctl api`): the same timeout (for the answer's
+   * head), CA bundle and trace, but the body is handed back unread, to be
+   * streamed, and a redirect is returned for the caller to judge.
+   */
+  stream(url: string, init: Parameters<FetchFunction>[1]): Promise<Response> {
+    return this.#fetch(url, init, true, true);
+  }
+
   async #fetch(
     url: string,
     init: Parameters<FetchFunction>[1],
     allowRedirect: boolean,
+    stream = false,
   ): Promise<Response> {
     await this.#prepare();
     const method = init.method ?? "GET";
@@ -139,6 +149,7 @@ export class Http {
         init,
         timeout.signal,
         allowRedirect,
+        stream,
       );
     } finally {
       clearTimeout(timer);
@@ -151,6 +162,7 @@ export class Http {
     init: RequestInit,
     timeout: AbortSignal,
     allowRedirect: boolean,
+    stream: boolean,
   ): Promise<Response> {
     const debug = this.#options.debug;
     const signals = [timeout];
@@ -192,6 +204,7 @@ export class Http {
         }). Redirects from the provider's endpoints are never followed: that would resend codes or tokens elsewhere. Check the issuer URL.`,
       );
     }
+    if (stream) return response;
     const body = await this.#readCapped(response, url);
     if (debug && body.length) {
       debug(`< ${redact(new TextDecoder().decode(body)).slice(0, 4000)}`);

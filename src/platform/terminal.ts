@@ -11,6 +11,8 @@ export interface Terminal {
   out(text: string): void;
   /** Writes to standard error (messages for a person). */
   err(text: string): void;
+  /** Writes bytes to standard output as they are (`api`'s response body). */
+  outBytes?(data: Uint8Array): void;
   /**
    * Reads one line from standard input (without its line break); null at
    * the end of input. Lines longer than {@linkcode MAX_LINE} are cut there.
@@ -79,7 +81,13 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
 }
 
 function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string) {
-  const data = encoder.encode(text);
+  writeAllBytes(stream, encoder.encode(text));
+}
+
+function writeAllBytes(
+  stream: { writeSync(p: Uint8Array): number },
+  data: Uint8Array,
+) {
   let written = 0;
   while (written < data.length) {
     written += stream.writeSync(data.subarray(written));
@@ -93,6 +101,7 @@ export function denoTerminal(): Terminal {
     readLine: (signal) => lines.next(signal),
     out: (text) => writeAll(Deno.stdout, text),
     err: (text) => writeAll(Deno.stderr, text),
+    outBytes: (data) => writeAllBytes(Deno.stdout, data),
     stdinIsTerminal: Deno.stdin.isTerminal(),
     stdoutIsTerminal: Deno.stdout.isTerminal(),
     stderrIsTerminal: Deno.stderr.isTerminal(),
