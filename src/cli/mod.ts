@@ -12,20 +12,7 @@ import { buildApplication, buildRouteMap, run } from "@stricli/core";
 import { brandText } from "../config/brand.ts";
 import { UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
-import { apiCommand } from "./api.ts";
-import { completionCommand, completions } from "./completion.ts";
-import { helpEpilogue } from "./examples.ts";
-import { EXEC_VALUE_FLAGS, execCommand } from "./exec.ts";
 import type { CliContext, CommandOutcome } from "./flags.ts";
-import { gitCredentialCommand } from "./git_credential.ts";
-import { helpCommand } from "./help.ts";
-import { loginCommand } from "./login.ts";
-import { logoutCommand } from "./logout.ts";
-import { profilesRoutes } from "./profiles.ts";
-import { statusCommand } from "./status.ts";
-import { headerCommand, tokenCommand } from "./token.ts";
-import { verifyCommand } from "./verify.ts";
-import { versionCommand } from "./version.ts";
 
 export type { CliDeps } from "./context.ts";
 
@@ -33,21 +20,26 @@ export type { CliDeps } from "./context.ts";
 export const PROGRAM_BRIEF =
   "Log in to an OAuth 2.0 / OpenID Connect provider and hand tokens to scripts and tools.";
 
-/** Every command, built on demand: building one has a cost. */
+/**
+ * Every command, loaded and built on demand: `token` loads and builds
+ * `token` alone (each module loaded costs start-up time).
+ */
 const COMMANDS = {
-  login: loginCommand,
-  status: statusCommand,
-  token: tokenCommand,
-  header: headerCommand,
-  exec: execCommand,
-  "git-credential": gitCredentialCommand,
-  verify: verifyCommand,
-  logout: logoutCommand,
-  version: versionCommand,
-  profiles: profilesRoutes,
-  api: apiCommand,
-  completion: completionCommand,
-  help: helpCommand,
+  login: () => import("./login.ts").then((m) => m.loginCommand()),
+  status: () => import("./status.ts").then((m) => m.statusCommand()),
+  token: () => import("./token.ts").then((m) => m.tokenCommand()),
+  header: () => import("./token.ts").then((m) => m.headerCommand()),
+  exec: () => import("./exec.ts").then((m) => m.execCommand()),
+  "git-credential": () =>
+    import("./git_credential.ts").then((m) => m.gitCredentialCommand()),
+  verify: () => import("./verify.ts").then((m) => m.verifyCommand()),
+  logout: () => import("./logout.ts").then((m) => m.logoutCommand()),
+  version: () => import("./version.ts").then((m) => m.versionCommand()),
+  profiles: () => import("./profiles.ts").then((m) => m.profilesRoutes()),
+  api: () => import("./api.ts").then((m) => m.apiCommand()),
+  completion: () =>
+    import("./completion.ts").then((m) => m.completionCommand()),
+  help: () => import("./help.ts").then((m) => m.helpCommand()),
 } as const;
 
 /**
@@ -55,16 +47,15 @@ const COMMANDS = {
  * builds `token` alone), or all of them for the program's own help, `help`
  * and anything unknown (whose error suggests the nearest name).
  */
-export function routesFor(args: readonly string[]) {
+export async function routesFor(args: readonly string[]) {
   const first = args[0] as keyof typeof COMMANDS;
   const names = Object.hasOwn(COMMANDS, first) && first !== "help"
     ? [first]
     : Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
+  const built = await Promise.all(names.map((name) => COMMANDS[name]()));
   return buildRouteMap({
     docs: { brief: PROGRAM_BRIEF },
-    routes: Object.fromEntries(
-      names.map((name) => [name, COMMANDS[name]()]),
-    ),
+    routes: Object.fromEntries(names.map((name, i) => [name, built[i]])),
   });
 }
 
@@ -76,8 +67,8 @@ export function routesFor(args: readonly string[]) {
 export async function runCli(args: string[], cli: CliDeps): Promise<number> {
   const name = cli.build.name;
   if (args[0] === "__complete") return await complete(args.slice(1), cli);
-  const application = (input: string[]) =>
-    buildApplication<CliContext>(routesFor(input), {
+  const application = async (input: string[]) =>
+    buildApplication<CliContext>(await routesFor(input), {
       name,
       versionInfo: { currentVersion: cli.build.version },
       scanner: {
@@ -90,7 +81,7 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
         onlyRequiredInUsageLine: true,
       },
     });
-  let input = normalize(args);
+  let input = await normalize(args);
   for (let depth = 0; depth < 2; depth++) {
     let stderr = "";
     const outcome: CommandOutcome = { exitCode: 0 };
@@ -108,10 +99,11 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
         exitCode: undefined,
       },
     };
-    await run(application(input), input, context);
+    await run(await application(input), input, context);
     // Help ends with examples (and, for the program, the exit codes).
     const help = helpPath(input);
     if (help !== undefined && outcome.error === undefined && !outcome.rerun) {
+      const { helpEpilogue } = await import("./examples.ts");
       cli.terminal.out(helpEpilogue(help, name));
     }
     if (outcome.error !== undefined) throw outcome.error;
@@ -144,7 +136,8 @@ async function complete(args: string[], cli: CliDeps): Promise<number> {
     const { configContext } = await import("./context.ts");
     profiles = Object.keys((await configContext(cli)).config.profiles);
   } catch { /* no or a broken config file: no profile names */ }
-  const found = completions(routesFor([]), words, current, profiles);
+  const { completions } = await import("./completion.ts");
+  const found = completions(await routesFor([]), words, current, profiles);
   if (found.length) cli.terminal.out(found.join("\n") + "\n");
   return 0;
 }
@@ -175,9 +168,10 @@ function helpPath(args: readonly string[]): string | undefined {
  * `--version`, and `exec`'s program arguments, which end authctl's own
  * flags at the program's name (as `--` would).
  */
-function normalize(args: string[]): string[] {
+async function normalize(args: string[]): Promise<string[]> {
   if (args.length === 1 && args[0] === "-V") return ["--version"];
   if (args[0] !== "exec") return args;
+  const { EXEC_VALUE_FLAGS } = await import("./exec.ts");
   for (let i = 1; i < args.length; i++) {
     const word = args[i];
     if (word === "--") return args;

@@ -10,7 +10,7 @@ import {
   SHELLS,
 } from "../../src/cli/completion.ts";
 
-const routes = routesFor([]);
+const routes = await routesFor([]);
 const profiles = ["prod", "stage"];
 const at = (words: string[], current = "") =>
   completions(routes, words, current, profiles);
