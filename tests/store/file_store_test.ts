@@ -48,80 +48,61 @@ Deno.test("file store: round trip, list, delete; one file per profile", () =>
     assertEquals(await store.list(), ["stage"]);
   }));
 
+/**
+ * Writes a credential twice from a child process under `umask` (with
+ * `prelude` run first), then checks the modes: 0700 directories and a 0600
+ * file.
+ */
+async function modesAfterWrite(dir: string, umask: string, prelude = "") {
+  const script = `
+    ${prelude}
+    const { FileStore } = await import(${
+    JSON.stringify(
+      new URL("../../src/store/file_store.ts", import.meta.url).href,
+    )
+  });
+    const store = new FileStore({ configDir: ${JSON.stringify(`${dir}/cfg`)} });
+    await store.set("p", JSON.parse(Deno.args[0]));
+    await store.set("p", JSON.parse(Deno.args[0]));
+  `;
+  const out = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      `umask ${umask} && exec "$0" eval "$1" "$2"`,
+      Deno.execPath(),
+      script,
+      JSON.stringify(credential("x")),
+    ],
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  assertEquals((await Deno.stat(`${dir}/cfg`)).mode! & 0o777, 0o700);
+  assertEquals(
+    (await Deno.stat(`${dir}/cfg/credentials`)).mode! & 0o777,
+    0o700,
+  );
+  assertEquals(
+    (await Deno.stat(`${dir}/cfg/credentials/p.json`)).mode! & 0o777,
+    0o600,
+  );
+}
+
 for (const umask of ["000", "022"]) {
   Deno.test(`file store: 0700 directory and 0600 file from creation with umask ${umask}`, () =>
-    withDir(async (dir) => {
-      const script = `
-      import { FileStore } from ${
-        JSON.stringify(
-          new URL("../../src/store/file_store.ts", import.meta.url).href,
-        )
-      };
-      await new FileStore({ configDir: ${
-        JSON.stringify(`${dir}/cfg`)
-      } }).set("p", JSON.parse(Deno.args[0]));
-    `;
-      const out = await new Deno.Command("sh", {
-        args: [
-          "-c",
-          `umask ${umask} && exec "$0" eval "$1" "$2"`,
-          Deno.execPath(),
-          script,
-          JSON.stringify(credential("x")),
-        ],
-      }).output();
-      assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-      assertEquals((await Deno.stat(`${dir}/cfg`)).mode! & 0o777, 0o700);
-      assertEquals(
-        (await Deno.stat(`${dir}/cfg/credentials`)).mode! & 0o777,
-        0o700,
-      );
-      assertEquals(
-        (await Deno.stat(`${dir}/cfg/credentials/p.json`)).mode! & 0o777,
-        0o600,
-      );
-    }));
+    withDir((dir) => modesAfterWrite(dir, umask)));
 }
 
 Deno.test("file store: created 0600 (directories 0700) by the call that creates it, not chmod-ed afterwards", () =>
-  withDir(async (dir) => {
-    // With chmod disabled and umask 000, only the mode given when the file
-    // or directory is created protects it: a file opened 0644 and tightened
-    // later would be readable by others in between.
-    const script = `
-      Object.defineProperty(Deno, "chmod", { value: () => Promise.resolve() });
-      Object.defineProperty(Deno, "chmodSync", { value: () => {} });
-      const { FileStore } = await import(${
-      JSON.stringify(
-        new URL("../../src/store/file_store.ts", import.meta.url).href,
-      )
-    });
-      const store = new FileStore({ configDir: ${
-      JSON.stringify(`${dir}/cfg`)
-    } });
-      await store.set("p", JSON.parse(Deno.args[0]));
-      await store.set("p", JSON.parse(Deno.args[0]));
-    `;
-    const out = await new Deno.Command("sh", {
-      args: [
-        "-c",
-        `umask 000 && exec "$0" eval "$1" "$2"`,
-        Deno.execPath(),
-        script,
-        JSON.stringify(credential("x")),
-      ],
-    }).output();
-    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    assertEquals((await Deno.stat(`${dir}/cfg`)).mode! & 0o777, 0o700);
-    assertEquals(
-      (await Deno.stat(`${dir}/cfg/credentials`)).mode! & 0o777,
-      0o700,
-    );
-    assertEquals(
-      (await Deno.stat(`${dir}/cfg/credentials/p.json`)).mode! & 0o777,
-      0o600,
-    );
-  }));
+  // With chmod disabled and umask 000, only the mode given when the file or
+  // directory is created protects it: a file opened 0644 and tightened later
+  // would be readable by others in between.
+  withDir((dir) =>
+    modesAfterWrite(
+      dir,
+      "000",
+      `Object.defineProperty(Deno, "chmod", { value: () => Promise.resolve() });
+       Object.defineProperty(Deno, "chmodSync", { value: () => {} });`,
+    )
+  ));
 
 Deno.test("file store: a symlink planted at the temporary path is refused, its target untouched", () =>
   withDir(async (dir) => {
