@@ -21,6 +21,9 @@ export const DEMO_CLIENT_ID = "authctl-demo";
 /** Another public client the demo provider knows. */
 export const OTHER_CLIENT_ID = "other-cli";
 
+/** A CLI client the provider accepts only with pushed authorization requests. */
+export const PAR_CLIENT_ID = "par-cli";
+
 /** Options of {@linkcode startDemoProvider}. */
 export interface DemoProviderOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -79,14 +82,22 @@ export async function startDemoProvider(
   const provider = new Provider(issuer, {
     // The demo's CLI client, and another CLI's (whose ID tokens a backend
     // for the first must refuse).
-    clients: [nativeClient(DEMO_CLIENT_ID), nativeClient(OTHER_CLIENT_ID), {
-      // A resource server's own client, for the tests' introspection calls.
-      client_id: "introspector",
-      client_secret: "introspector-secret",
-      grant_types: [],
-      response_types: [],
-      redirect_uris: [],
-    }],
+    clients: [
+      nativeClient(DEMO_CLIENT_ID),
+      nativeClient(OTHER_CLIENT_ID),
+      {
+        ...nativeClient(PAR_CLIENT_ID),
+        require_pushed_authorization_requests: true,
+      },
+      {
+        // A resource server's own client, for the tests' introspection calls.
+        client_id: "introspector",
+        client_secret: "introspector-secret",
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
     jwks: { keys: [jwk] },
     cookies: { keys: [crypto.randomUUID()] },
     scopes: ["openid", "offline_access", "profile", "email"],

@@ -176,6 +176,7 @@ export interface ProviderFlags {
   readonly authParam?: readonly string[];
   readonly redirectUri?: string;
   readonly resource?: readonly string[];
+  readonly par?: boolean;
 }
 
 const brief = (key: keyof ProviderSettings) =>
@@ -214,6 +215,11 @@ export const providerFlags = {
   authParam: repeatable(brief("authParams"), "key=value"),
   redirectUri: text(brief("redirectUri"), "uri"),
   resource: repeatable(brief("resources"), "uri"),
+  par: {
+    kind: "boolean",
+    brief: `${brief("par")}; --no-par: never`,
+    optional: true,
+  },
 } as const;
 
 /** The provider flags given, by setting, for the settings' resolution. */
@@ -235,6 +241,7 @@ export function providerFlagValues(
     authParams: flags.authParam ? [...flags.authParam] : undefined,
     redirectUri: flags.redirectUri,
     resources: flags.resource ? [...flags.resource] : undefined,
+    par: flags.par,
   };
   return Object.fromEntries(
     Object.entries(out).filter(([, v]) => v !== undefined),

@@ -91,6 +91,11 @@ export interface ProviderSettings {
   redirectUri?: string;
   /** RFC 8707 resource indicators. */
   resources?: string[];
+  /**
+   * Push authorization requests (RFC 9126); unset: when the metadata
+   * requires it.
+   */
+  par?: boolean;
 }
 
 /** How a value is written and checked. */
@@ -229,6 +234,16 @@ export const PROVIDER_SETTING_SPECS: readonly ProviderSettingSpec[] = [
     build: "AUTHCTL_BUILD_RESOURCE",
     kind: { type: "urls" },
     brief: "RFC 8707 resource the tokens are for, repeatable",
+  },
+  {
+    key: "par",
+    flag: "par",
+    env: "AUTHCTL_PAR",
+    profile: "par",
+    build: "AUTHCTL_BUILD_PAR",
+    kind: { type: "bool" },
+    brief:
+      "push the authorization request first (RFC 9126); default: when the provider requires it",
   },
 ];
 

@@ -63,7 +63,7 @@ export class LoopbackFlow implements LoginFlow {
     });
     const stopPaste = new AbortController();
     try {
-      const url = provider.authorizationUrl({
+      const url = await provider.authorizationUrl({
         redirectUri: server.redirectUri,
         scopes: settings.scopes,
         audience: settings.audience,

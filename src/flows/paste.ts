@@ -33,7 +33,7 @@ export class PasteFlow implements LoginFlow {
       : `http://${shape.host}:${
         shape.port ?? unusedPort(parsePorts(settings.ports))
       }${shape.path}`;
-    const url = provider.authorizationUrl({
+    const url = await provider.authorizationUrl({
       redirectUri,
       scopes: settings.scopes,
       audience: settings.audience,

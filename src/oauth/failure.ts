@@ -27,11 +27,15 @@ export function toAuthctlError(
     const description = err.error_description
       ? `: ${stripControl(err.error_description)}`
       : "";
+    // RFC 9126: the pushed request lives for `expires_in` seconds only.
+    const expired = err.error === "invalid_request_uri"
+      ? " The pushed authorization request expired (or was already used) before the browser opened it: run login again and open the URL promptly."
+      : "";
     return new RefusedError(
       "authorization_refused",
       `The provider refused the login (${
         stripControl(err.error)
-      })${description}.`,
+      })${description}.${expired}`,
       { cause: err },
     );
   }

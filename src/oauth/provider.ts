@@ -257,8 +257,22 @@ export class Provider {
       true;
   }
 
-  /** Builds the authorization URL (PKCE S256, state, nonce). */
-  authorizationUrl(request: AuthorizationRequest): URL {
+  /**
+   * Whether authorization requests are pushed (RFC 9126): when the profile
+   * says `par = true`, or the provider's metadata requires it.
+   */
+  get pushesAuthorizationRequests(): boolean {
+    return this.#settings.par ??
+      this.metadata.require_pushed_authorization_requests === true;
+  }
+
+  /**
+   * Builds the authorization URL (PKCE S256, state, nonce). With pushed
+   * authorization requests (RFC 9126) the parameters go to the provider
+   * first, and the URL carries only `client_id` and `request_uri`, so
+   * nothing of the request shows in the browser's address bar or history.
+   */
+  async authorizationUrl(request: AuthorizationRequest): Promise<URL> {
     const endpoint = this.metadata.authorization_endpoint;
     if (!endpoint) {
       throw new ProviderError(
@@ -266,8 +280,7 @@ export class Provider {
         `The provider "${this.issuer}" has no authorization endpoint in its metadata, so a browser login is impossible.`,
       );
     }
-    const url = new URL(endpoint);
-    const params = url.searchParams;
+    const params = new URLSearchParams();
     params.set("response_type", "code");
     params.set("client_id", this.#options.clientId);
     params.set("redirect_uri", request.redirectUri);
@@ -283,6 +296,36 @@ export class Provider {
     for (const [k, v] of this.#resourceParams()) params.append(k, v);
     const extra = { ...this.#preset.authParams, ...this.#settings.authParams };
     for (const [k, v] of Object.entries(extra)) params.set(k, v);
+    const url = new URL(endpoint);
+    if (!this.pushesAuthorizationRequests) {
+      for (const [k, v] of params) url.searchParams.append(k, v);
+      return url;
+    }
+    if (!this.metadata.pushed_authorization_request_endpoint) {
+      throw new UsageError(
+        "par_unsupported",
+        `par = true, but the provider "${this.issuer}" publishes no pushed_authorization_request_endpoint. Unset par (or --no-par).`,
+      );
+    }
+    const pushed = await this.#call(
+      "pushed authorization response",
+      async () => {
+        const response = await oauth.pushedAuthorizationRequest(
+          this.metadata,
+          this.#client,
+          this.#auth(),
+          params,
+          this.#tokenHttp(false),
+        );
+        return await oauth.processPushedAuthorizationResponse(
+          this.metadata,
+          this.#client,
+          response,
+        );
+      },
+    );
+    url.searchParams.set("client_id", this.#options.clientId);
+    url.searchParams.set("request_uri", pushed.request_uri);
     return url;
   }
 

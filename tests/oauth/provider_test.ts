@@ -247,7 +247,7 @@ Deno.test("endpoints given: no discovery, the issuer stays the identity, the sam
   assertEquals(p.kind, "oauth2");
   assertEquals(p.issuer, "https://passport.example");
   assertEquals(p.requestedScopes(["read"]), ["read"]);
-  const url = p.authorizationUrl({
+  const url = await p.authorizationUrl({
     redirectUri: "http://127.0.0.1:1/callback",
     scopes: ["read"],
     audience: "",
@@ -280,7 +280,7 @@ Deno.test("authorization request: auth_params, prompt and resources as configure
         offlineAccess: true,
       },
     });
-    const url = p.authorizationUrl({
+    const url = await p.authorizationUrl({
       redirectUri: "http://127.0.0.1:1/callback",
       scopes: ["email"],
       audience: "",
