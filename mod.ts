@@ -55,10 +55,12 @@ export type { Revocation } from "./src/app/logout.ts";
 export type { StorageMode } from "./src/store/mod.ts";
 export type {
   ClientAuthMethod,
+  DpopMode,
   ProviderName,
   ProviderSettings,
 } from "./src/config/provider_settings.ts";
 export type {
+  DpopKey,
   IdentityClaims,
   StoredCredential,
   StoreLocation,

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -32,6 +33,8 @@ export interface DemoProviderOptions {
   accessTokenTtl?: number;
   /** Offer no revocation endpoint (a provider without RFC 7009). */
   noRevocation?: boolean;
+  /** Answer every DPoP proof without the provider's nonce with a challenge. */
+  dpopNonce?: boolean;
 }
 
 /** A running demo provider. */
@@ -121,6 +124,17 @@ export async function startDemoProvider(
       devInteractions: { enabled: true },
       deviceFlow: { enabled: true },
       revocation: { enabled: !options.noRevocation },
+      ...(options.dpopNonce
+        ? {
+          dPoP: {
+            enabled: true,
+            nonceSecret: Buffer.from(
+              crypto.getRandomValues(new Uint8Array(32)),
+            ),
+            requireNonce: () => true,
+          },
+        }
+        : {}),
       introspection: { enabled: true },
       userinfo: { enabled: true },
     },
@@ -173,6 +187,7 @@ if (import.meta.main) {
       port: { type: "string", default: "0" },
       "access-token-ttl": { type: "string", default: "3600" },
       "no-revocation": { type: "boolean", default: false },
+      "dpop-nonce": { type: "boolean", default: false },
     },
   });
   // oidc-provider warns about its development defaults; they are the point here.
@@ -182,6 +197,7 @@ if (import.meta.main) {
     port: Number(values.port),
     accessTokenTtl: Number(values["access-token-ttl"]),
     noRevocation: values["no-revocation"],
+    dpopNonce: values["dpop-nonce"],
   });
   console.log(
     JSON.stringify({ issuer: provider.issuer, clientId: provider.clientId }),

@@ -18,6 +18,7 @@ import {
 } from "../errors.ts";
 import { Http } from "../oauth/http.ts";
 import { isLoopbackHost } from "../platform/env.ts";
+import type { DpopKey } from "../store/types.ts";
 import type { AppDeps } from "./deps.ts";
 import { getToken } from "./token.ts";
 
@@ -78,13 +79,26 @@ export async function callApi(
   }
   const http = new Http(deps.network, deps.signal);
   let credential = await getToken(deps, settings);
-  let response = await send(http, target, request, credential.accessToken);
+  const proof = credential.dpop ? await dpopSender(credential) : undefined;
+  let response = await send(
+    http,
+    target,
+    request,
+    credential.accessToken,
+    proof,
+  );
   if (response.status === 401 && invalidToken(response)) {
     // The token was refused before it expired (revoked, or the server's
     // clock): one refresh, one retry.
     await response.body?.cancel();
     credential = await getToken(deps, settings, { forceRefresh: true });
-    response = await send(http, target, request, credential.accessToken);
+    response = await send(
+      http,
+      target,
+      request,
+      credential.accessToken,
+      credential.dpop ? await dpopSender(credential) : undefined,
+    );
   }
   output.head?.(
     `HTTP ${response.status} ${response.statusText}\n${
@@ -112,6 +126,30 @@ export async function callApi(
   }
 }
 
+/**
+ * The two header lines one request needs with a DPoP-bound token (RFC 9449
+ * §7.1): `Authorization: DPoP <token>` and `DPoP: <proof>`, the proof made
+ * for `method` and `url` only. `url` obeys the rule of {@linkcode callApi}.
+ */
+export async function dpopHeaderLines(
+  credential: { accessToken: string; dpop?: DpopKey },
+  method: string,
+  url: string,
+): Promise<string> {
+  const target = checkUrl(url);
+  if (!credential.dpop) {
+    return `Authorization: Bearer ${credential.accessToken}\n`;
+  }
+  const { dpopProof } = await import("../oauth/dpop.ts");
+  const proof = await dpopProof(
+    credential.dpop,
+    method.toUpperCase(),
+    target,
+    credential.accessToken,
+  );
+  return `Authorization: DPoP ${credential.accessToken}\nDPoP: ${proof}\n`;
+}
+
 /** https, or http to this machine only: the token never crosses in clear. */
 function checkUrl(url: string): URL {
   let target: URL;
@@ -134,7 +172,60 @@ function checkUrl(url: string): URL {
 
 function invalidToken(response: Response): boolean {
   const challenge = response.headers.get("www-authenticate") ?? "";
+  // DPoP's own nonce challenge is answered by the sender, not a refresh.
+  if (/use_dpop_nonce/i.test(challenge)) return false;
   return /error\s*=\s*"?invalid_token/i.test(challenge);
+}
+
+/**
+ * Sends one request with a DPoP-bound token: oauth4webapi adds a fresh proof
+ * (RFC 9449 §7) and remembers the API's nonce; a `use_dpop_nonce`
+ * challenge gets one retry with it.
+ */
+type ProofSender = (
+  http: Http,
+  url: URL,
+  method: string,
+  headers: Headers,
+  body: Uint8Array | undefined,
+  token: string,
+) => Promise<Response>;
+
+async function dpopSender(
+  credential: { dpop?: DpopKey },
+): Promise<ProofSender> {
+  const oauth = await import("oauth4webapi");
+  const { importDpopKey } = await import("../oauth/dpop.ts");
+  const handle = oauth.DPoP({}, await importDpopKey(credential.dpop!));
+  return async (http, url, method, headers, body, token) => {
+    headers.delete("authorization");
+    const once = () =>
+      oauth.protectedResourceRequest(token, method, url, headers, body, {
+        DPoP: handle,
+        [oauth.customFetch]: (u: string, init: { body?: unknown }) =>
+          http.stream(u, init as Parameters<Http["stream"]>[1]),
+        [oauth.allowInsecureRequests]: url.protocol === "http:",
+      });
+    try {
+      return await once();
+    } catch (err) {
+      if (oauth.isDPoPNonceError(err)) {
+        try {
+          return await once();
+        } catch (again) {
+          if (again instanceof oauth.WWWAuthenticateChallengeError) {
+            return again.response;
+          }
+          throw again;
+        }
+      }
+      // Any other challenge: the answer itself, judged by the caller.
+      if (err instanceof oauth.WWWAuthenticateChallengeError) {
+        return err.response;
+      }
+      throw err;
+    }
+  };
 }
 
 /** One exchange, redirects followed by hand: the token stays in its origin. */
@@ -143,6 +234,7 @@ async function send(
   target: URL,
   request: ApiRequest,
   token: string,
+  proof?: ProofSender,
 ): Promise<Response> {
   let url = target;
   let method = request.method;
@@ -154,11 +246,13 @@ async function send(
     }
     let response: Response;
     try {
-      response = await http.stream(url.href, {
-        method,
-        headers,
-        body: body as BodyInit | undefined,
-      });
+      response = proof && url.origin === target.origin
+        ? await proof(http, url, method, headers, body, token)
+        : await http.stream(url.href, {
+          method,
+          headers,
+          body: body as BodyInit | undefined,
+        });
     } catch (err) {
       if (err instanceof AuthctlError) throw err;
       throw new ProviderError(

@@ -7,7 +7,7 @@
 
 import { buildInfo } from "../config/build_info.ts";
 import { PROTOCOL_SCOPES, type Settings } from "../config/settings.ts";
-import { NotLoggedInError } from "../errors.ts";
+import { NotLoggedInError, UsageError } from "../errors.ts";
 import type { StoredCredential } from "../store/types.ts";
 
 /** Default minimum remaining lifetime of a handed-out access token. */
@@ -162,4 +162,16 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const sa = new Set(a.filter(own));
   const sb = new Set(b.filter(own));
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+/**
+ * Refuses a DPoP-bound credential to a consumer that cannot present a
+ * proof with each request (`what`: "exec", "git", "kubectl"…).
+ */
+export function requireBearer(credential: StoredCredential, what: string) {
+  if (!credential.dpop) return;
+  throw new UsageError(
+    "dpop_bound",
+    `The tokens of this profile are bound to a proof-of-possession key (DPoP, thumbprint ${credential.dpop.jkt}), so ${what} cannot use them: every request needs a fresh proof from that key. Call the API with "${buildInfo.name} api URL" instead, or log in with --dpop never for a bearer token.`,
+  );
 }

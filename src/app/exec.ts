@@ -9,6 +9,7 @@ import type { Settings } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
 import type { ProcessRunner } from "../platform/process.ts";
 import type { AppDeps } from "./deps.ts";
+import { requireBearer } from "./credential.ts";
 import { getToken } from "./token.ts";
 
 /** The default variable that carries the token. */
@@ -52,6 +53,7 @@ export async function execWithToken(
   const credential = await getToken(deps, settings, {
     minTtlMs: options.minTtlMs,
   });
+  requireBearer(credential, "a program started by exec");
   return await runner.run(command, args, {
     [variable]: credential.accessToken,
   });

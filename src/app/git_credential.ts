@@ -12,6 +12,7 @@ import { isLoopbackHost } from "../platform/env.ts";
 import type { AppDeps } from "./deps.ts";
 import { loadCredential } from "./credential.ts";
 import { getToken } from "./token.ts";
+import { requireBearer } from "./credential.ts";
 
 /** The attributes git sends, e.g. `protocol`, `host`, `path`, `username`. */
 export type GitCredentialRequest = Record<string, string>;
@@ -81,6 +82,7 @@ export async function gitCredential(
     const credential = await getToken(deps, settings, {
       minTtlMs: options.minTtlMs,
     });
+    requireBearer(credential, "git");
     const lines = [
       `username=${
         request.username || options.username || DEFAULT_GIT_USERNAME

@@ -85,6 +85,9 @@ export async function login(
     network: deps.network,
     settings: settings.provider,
   });
+  // A new key per login (DPoP), before anyone approves: `always` where
+  // the provider has none fails here.
+  const dpop = await provider.bindDpop();
   const context: LoginContext = {
     provider,
     settings,
@@ -120,6 +123,7 @@ export async function login(
     deps.clock.now(),
     provider.requestedScopes(settings.scopes),
   );
+  if (dpop) credential.dpop = dpop;
   await placement.save(credential);
   if (!tokens.refreshToken) {
     deps.terminal.err(

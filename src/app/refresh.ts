@@ -70,6 +70,8 @@ export async function freshCredential(
       // (which serves when nothing is configured, and never has the secret).
       settings: { ...current.provider, ...settings.provider },
     });
+    // Bound tokens are refreshed with proofs of the same key.
+    if (current.dpop) await provider.bindDpop(current.dpop);
     let tokens;
     try {
       tokens = await provider.refresh(current.refreshToken!, {

@@ -63,6 +63,11 @@ export interface StatusReport {
   canRefresh: boolean | null;
   /** How the credentials were obtained (loopback, device, paste, token). */
   flow: string | null;
+  /**
+   * The thumbprint of the DPoP key the tokens are bound to (RFC 9449
+   * `cnf.jkt`), or null for bearer tokens.
+   */
+  dpopThumbprint: string | null;
   /** Where the credentials are kept. */
   storage: StoreLocation;
 }
@@ -88,6 +93,7 @@ export async function status(
     accessTokenState: null,
     canRefresh: null,
     flow: null,
+    dpopThumbprint: null,
   };
   if (settings.envToken) {
     return {
@@ -158,5 +164,6 @@ export async function status(
     accessTokenState: state,
     canRefresh: refreshable,
     flow: credential.flow,
+    dpopThumbprint: credential.dpop?.jkt ?? null,
   };
 }

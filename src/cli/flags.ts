@@ -13,6 +13,8 @@ import { STORAGE_MODES, type StorageMode } from "../store/modes.ts";
 import {
   CLIENT_AUTH_METHODS,
   type ClientAuthMethod,
+  DPOP_MODES,
+  type DpopMode,
   PROVIDER_NAMES,
   PROVIDER_SETTING_SPECS,
   type ProviderName,
@@ -177,6 +179,7 @@ export interface ProviderFlags {
   readonly redirectUri?: string;
   readonly resource?: readonly string[];
   readonly par?: boolean;
+  readonly dpop?: DpopMode;
 }
 
 const brief = (key: keyof ProviderSettings) =>
@@ -220,6 +223,12 @@ export const providerFlags = {
     brief: `${brief("par")}; --no-par: never`,
     optional: true,
   },
+  dpop: {
+    kind: "enum",
+    values: DPOP_MODES,
+    brief: brief("dpop"),
+    optional: true,
+  },
 } as const;
 
 /** The provider flags given, by setting, for the settings' resolution. */
@@ -242,6 +251,7 @@ export function providerFlagValues(
     redirectUri: flags.redirectUri,
     resources: flags.resource ? [...flags.resource] : undefined,
     par: flags.par,
+    dpop: flags.dpop,
   };
   return Object.fromEntries(
     Object.entries(out).filter(([, v]) => v !== undefined),

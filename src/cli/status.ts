@@ -58,6 +58,12 @@ export const statusCommand = () =>
         if (report.canRefresh !== null) {
           lines.push(["Can refresh", report.canRefresh ? "yes" : "no"]);
         }
+        if (report.dpopThumbprint) {
+          lines.push([
+            "Bound to",
+            `a proof-of-possession key (DPoP, thumbprint ${report.dpopThumbprint})`,
+          ]);
+        }
         lines.push([
           "Storage",
           `${report.storage.backend} (${report.storage.location})`,

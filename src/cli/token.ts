@@ -9,6 +9,7 @@
 import { buildCommand } from "@stricli/core";
 import type { AppDeps } from "../app/deps.ts";
 import type { Settings } from "../config/settings.ts";
+import type { StoredCredential } from "../store/types.ts";
 import { UsageError } from "../errors.ts";
 import { commandContext } from "./context.ts";
 import {
@@ -17,6 +18,7 @@ import {
   type CommonFlags,
   commonFlags,
   minTtlFlag,
+  text,
   toggle,
 } from "./flags.ts";
 
@@ -31,6 +33,8 @@ interface HandedToken {
   /** Access tokens only. */
   tokenType?: string;
   scope?: string;
+  /** The credential, when its tokens are DPoP-bound. */
+  dpop?: StoredCredential;
 }
 
 /** `token`'s flags. */
@@ -71,6 +75,17 @@ export const tokenCommand = () =>
       const format = flags.json ? "json" : flags.format;
       const { settings, deps } = await commandContext(flags, this.cli);
       const handed = await handOut(deps, settings, flags);
+      if (handed.dpop && !flags.idToken) {
+        if (format === "kubectl") {
+          const { requireBearer } = await import("../app/credential.ts");
+          requireBearer(handed.dpop, "kubectl");
+        }
+        this.cli.terminal.err(
+          `Warning: this access token is bound to a proof-of-possession key (DPoP, thumbprint ${
+            handed.dpop.dpop!.jkt
+          }): alone it is refused; each request needs a fresh proof. Use "${this.cli.build.name} api URL".\n`,
+        );
+      }
       this.cli.terminal.out(render(handed, format, Boolean(flags.idToken)));
     }),
   });
@@ -79,6 +94,8 @@ export const tokenCommand = () =>
 interface HeaderFlags extends CommonFlags {
   readonly idToken?: boolean;
   readonly minTtl: string;
+  readonly method?: string;
+  readonly url?: string;
 }
 
 /** Builds the `header` command (when it runs, or for help). */
@@ -93,11 +110,33 @@ export const headerCommand = () =>
         ...commonFlags,
         idToken: toggle("carry the ID token instead of the access token"),
         minTtl: minTtlFlag,
+        method: text(
+          "with DPoP-bound tokens: the method of the one request (default GET)",
+          "method",
+        ),
+        url: text(
+          'with DPoP-bound tokens: the URL of the one request; adds its "DPoP: <proof>" line',
+          "url",
+        ),
       },
     },
     func: action(async function (this: CliContext, flags: HeaderFlags) {
       const { settings, deps } = await commandContext(flags, this.cli);
       const handed = await handOut(deps, settings, flags);
+      if (handed.dpop && !flags.idToken) {
+        if (flags.url === undefined) {
+          const { requireBearer } = await import("../app/credential.ts");
+          requireBearer(
+            handed.dpop,
+            `a bare Authorization header (without --url URL [--method M], for one request's proof)`,
+          );
+        }
+        const { dpopHeaderLines } = await import("../app/api.ts");
+        this.cli.terminal.out(
+          await dpopHeaderLines(handed.dpop, flags.method ?? "GET", flags.url!),
+        );
+        return;
+      }
       this.cli.terminal.out(`Authorization: Bearer ${handed.token}\n`);
     }),
   });
@@ -126,6 +165,7 @@ async function handOut(
     expiresAt: credential.expiresAt,
     tokenType: credential.tokenType,
     scope: credential.grantedScope,
+    dpop: credential.dpop ? credential : undefined,
   };
 }
 

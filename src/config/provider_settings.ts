@@ -96,7 +96,19 @@ export interface ProviderSettings {
    * requires it.
    */
   par?: boolean;
+  /**
+   * Bind tokens to a key (RFC 9449): `never` (the default: a bound token
+   * cannot be handed to kubectl or git), `auto` (when the provider supports
+   * it) or `always`.
+   */
+  dpop?: DpopMode;
 }
+
+/** `dpop`: when tokens are bound to a key the CLI holds. */
+export type DpopMode = "never" | "auto" | "always";
+
+/** The values of {@linkcode DpopMode}. */
+export const DPOP_MODES: readonly DpopMode[] = ["never", "auto", "always"];
 
 /** How a value is written and checked. */
 type Kind =
@@ -244,6 +256,16 @@ export const PROVIDER_SETTING_SPECS: readonly ProviderSettingSpec[] = [
     kind: { type: "bool" },
     brief:
       "push the authorization request first (RFC 9126); default: when the provider requires it",
+  },
+  {
+    key: "dpop",
+    flag: "dpop",
+    env: "AUTHCTL_DPOP",
+    profile: "dpop",
+    build: "AUTHCTL_BUILD_DPOP",
+    kind: { type: "enum", values: DPOP_MODES },
+    brief:
+      "bind tokens to a key (DPoP, RFC 9449): never (the default), auto (when the provider supports it) or always",
   },
 ];
 

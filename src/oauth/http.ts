@@ -123,7 +123,11 @@ export class Http {
       for (const [k, v] of new Headers(init.headers)) {
         debug(
           `> ${k}: ${
-            k === "authorization" || k === "dpop" ? redactAuthorization(v) : v
+            k === "authorization"
+              ? redactAuthorization(v)
+              : k === "dpop"
+              ? "[redacted proof]"
+              : redact(v)
           }`,
         );
       }

@@ -23,7 +23,7 @@ import {
   type RedirectShape,
 } from "../config/provider_settings.ts";
 import { isLoopbackHost } from "../platform/env.ts";
-import type { IdentityClaims } from "../store/types.ts";
+import type { DpopKey, IdentityClaims } from "../store/types.ts";
 import { tokenEndpointFetch } from "./dialect.ts";
 import { withStandardVerificationUri } from "./device_response.ts";
 import { parseRetryAfter, toAuthctlError } from "./failure.ts";
@@ -144,6 +144,9 @@ export class Provider {
   /** `…/{tenantid}/v2.0` for Entra's multi-tenant authorities. */
   readonly #issuerTemplate?: string;
   #jwks?: ProviderKeys;
+  /** The DPoP handle (RFC 9449), when tokens are bound to a key. */
+  #dpop?: oauth.DPoPHandle;
+  #dpopKey?: DpopKey;
 
   constructor(
     metadata: oauth.AuthorizationServer,
@@ -221,6 +224,66 @@ export class Provider {
     return uri ? parseRedirectUri(uri) : DEFAULT_REDIRECT;
   }
 
+  /**
+   * Binds the tokens to a DPoP key: `existing` (the key stored with bound
+   * tokens, for a refresh or a logout), else a new one when the profile's
+   * `dpop` asks for it. `always` where the provider has no DPoP fails here,
+   * before anyone is asked to approve. Returns the key, or undefined.
+   */
+  async bindDpop(existing?: DpopKey): Promise<DpopKey | undefined> {
+    const { importDpopKey, generateDpopKey, chooseDpopAlg } = await import(
+      "./dpop.ts"
+    );
+    let key = existing;
+    if (!key) {
+      const mode = this.#settings.dpop ?? "never";
+      const supported = this.metadata.dpop_signing_alg_values_supported;
+      if (mode === "never" || (mode === "auto" && !supported?.length)) {
+        return undefined;
+      }
+      if (!supported?.length) {
+        throw new UsageError(
+          "dpop_unsupported",
+          `dpop = "always", but the provider "${this.issuer}" does not support DPoP (its metadata lists no dpop_signing_alg_values_supported). Set dpop to "auto" or "never".`,
+        );
+      }
+      key = await generateDpopKey(chooseDpopAlg(supported));
+    }
+    this.#dpop = oauth.DPoP(this.#client, await importDpopKey(key));
+    this.#dpopKey = key;
+    return key;
+  }
+
+  /** The DPoP key the tokens are bound to, when they are. */
+  get dpopKey(): DpopKey | undefined {
+    return this.#dpopKey;
+  }
+
+  /**
+   * Runs a DPoP-protected exchange; when the provider answers with a
+   * `use_dpop_nonce` challenge, once more with its nonce (RFC 9449 §8).
+   */
+  async #withDpopNonce<T>(exchange: () => Promise<T>): Promise<T> {
+    try {
+      return await exchange();
+    } catch (err) {
+      if (this.#dpop && oauth.isDPoPNonceError(err)) return await exchange();
+      throw err;
+    }
+  }
+
+  /** A token issued after DPoP was asked for must be DPoP-bound. */
+  #checkBound(result: oauth.TokenEndpointResponse): void {
+    if (this.#dpop && result.token_type !== "dpop") {
+      throw new ProviderError(
+        "dpop_not_bound",
+        `DPoP was asked for, but the provider issued a "${
+          stripControl(String(result.token_type))
+        }" token; it is not used (a bound login never falls back to Bearer).`,
+      );
+    }
+  }
+
   /** The setting that usually brings a refresh token, for the login line. */
   get refreshHint(): string | undefined {
     return this.#preset.refreshHint;
@@ -248,6 +311,7 @@ export class Provider {
       ...options,
       [oauth.customFetch]: tokenEndpointFetch(options[oauth.customFetch]),
       ...(withResources && params.size ? { additionalParameters: params } : {}),
+      ...(this.#dpop ? { DPoP: this.#dpop } : {}),
     };
   }
 
@@ -296,6 +360,10 @@ export class Provider {
     for (const [k, v] of this.#resourceParams()) params.append(k, v);
     const extra = { ...this.#preset.authParams, ...this.#settings.authParams };
     for (const [k, v] of Object.entries(extra)) params.set(k, v);
+    // The code is bound to the DPoP key too (RFC 9449 §10).
+    if (this.#dpop) {
+      params.set("dpop_jkt", await this.#dpop.calculateThumbprint());
+    }
     const url = new URL(endpoint);
     if (!this.pushesAuthorizationRequests) {
       for (const [k, v] of params) url.searchParams.append(k, v);
@@ -309,20 +377,21 @@ export class Provider {
     }
     const pushed = await this.#call(
       "pushed authorization response",
-      async () => {
-        const response = await oauth.pushedAuthorizationRequest(
-          this.metadata,
-          this.#client,
-          this.#auth(),
-          params,
-          this.#tokenHttp(false),
-        );
-        return await oauth.processPushedAuthorizationResponse(
-          this.metadata,
-          this.#client,
-          response,
-        );
-      },
+      () =>
+        this.#withDpopNonce(async () => {
+          const response = await oauth.pushedAuthorizationRequest(
+            this.metadata,
+            this.#client,
+            this.#auth(),
+            params,
+            this.#tokenHttp(false),
+          );
+          return await oauth.processPushedAuthorizationResponse(
+            this.metadata,
+            this.#client,
+            response,
+          );
+        }),
     );
     url.searchParams.set("client_id", this.#options.clientId);
     url.searchParams.set("request_uri", pushed.request_uri);
@@ -374,29 +443,34 @@ export class Provider {
     codeVerifier: string,
     expectedNonce: string,
   ): Promise<TokenSet> {
-    return await this.#call("token response", async () => {
-      const response = await oauth.authorizationCodeGrantRequest(
-        this.metadata,
-        this.#client,
-        this.#auth(),
-        callback,
-        redirectUri,
-        codeVerifier,
-        this.#tokenHttp(),
-      );
-      const oidc = this.kind === "oidc";
-      const result = await oauth.processAuthorizationCodeResponse(
-        this.metadata,
-        this.#client,
-        response,
-        oidc
-          ? { expectedNonce, requireIdToken: true }
-          : { expectedNonce: oauth.expectNoNonce, requireIdToken: false },
-      );
-      return await this.#withUserinfo(
-        await this.#tokenSet(result, oidc ? expectedNonce : null),
-      );
-    });
+    return await this.#call(
+      "token response",
+      () =>
+        this.#withDpopNonce(async () => {
+          const response = await oauth.authorizationCodeGrantRequest(
+            this.metadata,
+            this.#client,
+            this.#auth(),
+            callback,
+            redirectUri,
+            codeVerifier,
+            this.#tokenHttp(),
+          );
+          const oidc = this.kind === "oidc";
+          const result = await oauth.processAuthorizationCodeResponse(
+            this.metadata,
+            this.#client,
+            response,
+            oidc
+              ? { expectedNonce, requireIdToken: true }
+              : { expectedNonce: oauth.expectNoNonce, requireIdToken: false },
+          );
+          this.#checkBound(result);
+          return await this.#withUserinfo(
+            await this.#tokenSet(result, oidc ? expectedNonce : null),
+          );
+        }),
+    );
   }
 
   /**
@@ -514,12 +588,17 @@ export class Provider {
         this.#client,
         response,
       );
+      this.#checkBound(result);
       // No nonce is sent in the device flow: one in the ID token is refused.
       return {
         status: "tokens",
         tokens: await this.#withUserinfo(await this.#tokenSet(result, null)),
       };
     } catch (err) {
+      // A DPoP nonce challenge: the next poll carries the nonce.
+      if (this.#dpop && oauth.isDPoPNonceError(err)) {
+        return { status: "pending" };
+      }
       if (err instanceof oauth.ResponseBodyError) {
         switch (err.error) {
           case "authorization_pending":
@@ -557,18 +636,21 @@ export class Provider {
     const expectedSub = expected?.sub;
     let result: oauth.TokenEndpointResponse;
     try {
-      const response = await oauth.refreshTokenGrantRequest(
-        this.metadata,
-        this.#client,
-        this.#auth(),
-        refreshToken,
-        this.#tokenHttp(),
-      );
-      result = await oauth.processRefreshTokenResponse(
-        this.metadata,
-        this.#client,
-        response,
-      );
+      result = await this.#withDpopNonce(async () => {
+        const response = await oauth.refreshTokenGrantRequest(
+          this.metadata,
+          this.#client,
+          this.#auth(),
+          refreshToken,
+          this.#tokenHttp(),
+        );
+        return await oauth.processRefreshTokenResponse(
+          this.metadata,
+          this.#client,
+          response,
+        );
+      });
+      this.#checkBound(result);
     } catch (err) {
       if (
         err instanceof oauth.ResponseBodyError && err.error === "invalid_grant"

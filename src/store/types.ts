@@ -64,11 +64,28 @@ export interface StoredCredential {
    */
   provider?: Omit<ProviderSettings, "clientSecret">;
   /**
+   * The DPoP key the tokens are bound to (RFC 9449): kept with them, in the
+   * same backend, replaced at every login, removed at logout.
+   */
+  dpop?: DpopKey;
+  /**
    * Set (ms since the epoch) when a server refused the access token
    * (`git-credential erase`): it is not handed out again, and the next
    * command refreshes it.
    */
   retiredAt?: number;
+}
+
+/** A DPoP key pair as stored: JWKs, the algorithm, the public key's thumbprint. */
+export interface DpopKey {
+  /** The JWS algorithm, e.g. "ES256". */
+  alg: string;
+  /** The private key (JWK). */
+  privateJwk: JsonWebKey;
+  /** The public key (JWK). */
+  publicJwk: JsonWebKey;
+  /** The public key's JWK thumbprint (SHA-256), as `cnf.jkt` names it. */
+  jkt: string;
 }
 
 /** Where a profile's entry is kept, for `status`. */

@@ -29,6 +29,8 @@ interface Row {
   name: string;
   run?: Run;
   setup(h: HostileProvider): void;
+  /** More environment for the CLI. */
+  env?: Record<string, string>;
   /** Exit code. */
   code: number;
   /** What stderr must say. */
@@ -208,6 +210,45 @@ const table: Row[] = [
     setup: (h) => token(h, { token_type: "mac" }),
     code: 3,
     message: /token_type|mac/,
+  },
+  {
+    item: "B13",
+    name: "DPoP asked for, a Bearer token issued: refused, never a fallback",
+    setup: (h) => {
+      h.hostile.metadata = { dpop_signing_alg_values_supported: ["ES256"] };
+    },
+    env: { AUTHCTL_DPOP: "always" },
+    code: 3,
+    message: /DPoP was asked for.*"bearer".*never falls back/,
+    check: async (_env, configDir) =>
+      assertEquals(
+        await new FileStore({ configDir }).get("default"),
+        undefined,
+      ),
+  },
+  {
+    item: "B13",
+    name:
+      "dpop = always where the provider has no DPoP: refused before the browser",
+    setup: () => {},
+    env: { AUTHCTL_DPOP: "always" },
+    code: 2,
+    message: /does not support DPoP.*Set dpop to "auto" or "never"/,
+    check: (_env, _dir, h) =>
+      Promise.resolve(assertEquals(h.hits.get("/auth"), undefined)),
+  },
+  {
+    item: "B13",
+    name:
+      "negative control: dpop = auto where the provider has no DPoP is Bearer",
+    setup: () => {},
+    env: { AUTHCTL_DPOP: "auto" },
+    code: 0,
+    check: async (_env, configDir) =>
+      assertEquals(
+        (await new FileStore({ configDir }).get("default"))?.dpop,
+        undefined,
+      ),
   },
   {
     item: "B13",
@@ -600,6 +641,7 @@ Deno.test({
             AUTHCTL_ISSUER: h.issuer,
             AUTHCTL_CLIENT_ID: h.clientId,
             AUTHCTL_STORAGE: "file",
+            ...row.env,
           });
           try {
             let r;

@@ -1,0 +1,269 @@
+/**
+ * End to end: DPoP-bound tokens (RFC 9449) from oidc-provider (its dPoP
+ * feature is on), and a test API that checks each proof with jose and the
+ * token's `cnf.jkt` by introspection. `authctl api` is accepted; the same
+ * token as a plain Bearer token, or with a replayed proof, is refused.
+ */
+
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import * as jose from "jose";
+import { launchChromium } from "../../scripts/headless_browser.ts";
+import { browserLogin } from "../support/browser_login.ts";
+import { cliEnv, runCli } from "../support/cli.ts";
+import { startProvider } from "../support/provider.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+
+Deno.test({
+  name: "e2e: DPoP-bound tokens and authctl api",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    // The provider asks for its own DPoP nonce (RFC 9449 §8) on every
+    // token request, so each login and refresh answers that challenge.
+    const provider = await startProvider(["--dpop-nonce"]);
+    const browser = await launchChromium();
+    const configDir = await Deno.makeTempDir();
+    const usedJti = new Set<string>();
+    let requireNonce = false;
+    const nonce = "api-nonce-1";
+    let lastProof: { auth: string; dpop: string } | undefined;
+    const introspect = async (token: string) => {
+      const res = await fetch(`${provider.issuer}/token/introspection`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${btoa("introspector:introspector-secret")}`,
+        },
+        body: new URLSearchParams({ token }),
+      });
+      return await res.json();
+    };
+    const refuse = (error: string, extra: Record<string, string> = {}) =>
+      new Response(`${error}\n`, {
+        status: 401,
+        headers: { "www-authenticate": `DPoP error="${error}"`, ...extra },
+      });
+    const api = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      async (req) => {
+        const auth = req.headers.get("authorization") ?? "";
+        const token = /^(?:DPoP|Bearer) (.+)$/.exec(auth)?.[1] ?? "";
+        const info = await introspect(token);
+        if (!info.active) return refuse("invalid_token");
+        const jkt = info.cnf?.jkt;
+        const proofJwt = req.headers.get("dpop");
+        if (!auth.startsWith("DPoP ") || !proofJwt || !jkt) {
+          return refuse("invalid_token"); // a bound token needs its proof
+        }
+        try {
+          const { payload, protectedHeader } = await jose.jwtVerify(
+            proofJwt,
+            jose.EmbeddedJWK,
+            { typ: "dpop+jwt", maxTokenAge: 60 },
+          );
+          const thumb = await jose.calculateJwkThumbprint(protectedHeader.jwk!);
+          const ath = new Uint8Array(
+            await crypto.subtle.digest(
+              "SHA-256",
+              new TextEncoder().encode(token),
+            ),
+          ).toBase64({ alphabet: "base64url", omitPadding: true });
+          const url = new URL(req.url);
+          if (
+            thumb !== jkt || payload.htm !== req.method ||
+            payload.htu !== `${url.origin}${url.pathname}` ||
+            payload.ath !== ath || typeof payload.jti !== "string" ||
+            usedJti.has(payload.jti)
+          ) {
+            return refuse("invalid_dpop_proof");
+          }
+          if (requireNonce && payload.nonce !== nonce) {
+            return refuse("use_dpop_nonce", { "dpop-nonce": nonce });
+          }
+          usedJti.add(payload.jti);
+        } catch {
+          return refuse("invalid_dpop_proof");
+        }
+        lastProof = { auth, dpop: proofJwt };
+        return Response.json({ sub: info.sub });
+      },
+    );
+    const base = `http://127.0.0.1:${api.addr.port}/me`;
+    const env = cliEnv(configDir, {
+      AUTHCTL_ISSUER: provider.issuer,
+      AUTHCTL_CLIENT_ID: provider.clientId,
+      AUTHCTL_STORAGE: "file",
+      AUTHCTL_DPOP: "always",
+    });
+    const store = new FileStore({ configDir });
+    try {
+      await t.step(
+        "login binds the tokens to a new key, kept with them",
+        async () => {
+          await browserLogin(browser, ["--flow", "loopback"], env);
+          const stored = (await store.get("default"))!;
+          assertEquals(stored.tokenType.toLowerCase(), "dpop");
+          assert(stored.dpop?.jkt, "a key thumbprint");
+          assertEquals(stored.dpop.alg, "ES256");
+          const status = JSON.parse(
+            (await runCli(["status", "--json"], env)).stdout,
+          );
+          assertEquals(status.dpopThumbprint, stored.dpop.jkt);
+          assertMatch(
+            (await runCli(["status"], env)).stdout,
+            /Bound to: +a proof-of-possession key \(DPoP, thumbprint /,
+          );
+          const info = await introspect(stored.accessToken);
+          assertEquals(info.cnf?.jkt, stored.dpop.jkt);
+        },
+      );
+
+      await t.step(
+        "authctl api presents a fresh proof; the API accepts it",
+        async () => {
+          const r = await runCli(["api", base], env);
+          assertEquals(r.code, 0, r.stderr);
+          assertEquals(JSON.parse(r.stdout), { sub: "alice" });
+        },
+      );
+
+      await t.step(
+        "the copied token alone, or a replayed proof, is refused",
+        async () => {
+          const token = (await store.get("default"))!.accessToken;
+          const bearer = await fetch(base, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          await bearer.body?.cancel();
+          assertEquals(bearer.status, 401);
+          const replay = await fetch(base, {
+            headers: { authorization: lastProof!.auth, dpop: lastProof!.dpop },
+          });
+          await replay.body?.cancel();
+          assertEquals(replay.status, 401);
+        },
+      );
+
+      await t.step("the API's nonce challenge is answered once", async () => {
+        requireNonce = true;
+        const r = await runCli(["api", base], env);
+        requireNonce = false;
+        assertEquals(r.code, 0, r.stderr);
+      });
+
+      await t.step(
+        "a refresh keeps the binding; logout removes key and tokens",
+        async () => {
+          const before = (await store.get("default"))!;
+          const r = await runCli(["token", "--force-refresh"], env);
+          assertEquals(r.code, 0, r.stderr);
+          assertMatch(r.stderr, /bound to a proof-of-possession key \(DPoP/);
+          const after = (await store.get("default"))!;
+          assert(after.accessToken !== before.accessToken);
+          assertEquals(after.dpop?.jkt, before.dpop?.jkt);
+          assertEquals(
+            (await introspect(after.accessToken)).cnf?.jkt,
+            before.dpop?.jkt,
+          );
+          assertEquals((await runCli(["api", base], env)).code, 0);
+        },
+      );
+
+      await t.step(
+        "header --url gives one request's proof, which curl presents",
+        async () => {
+          const h = await runCli(["header", "--url", base], env);
+          assertEquals(h.code, 0, h.stderr);
+          const [auth, proof] = h.stdout.trim().split("\n");
+          assertMatch(auth, /^Authorization: DPoP \S+$/);
+          assertMatch(proof, /^DPoP: ey\S+$/);
+          const curl = async (headers: string, method = "GET") => {
+            const out = await new Deno.Command("curl", {
+              args: [
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                method,
+                "-H",
+                "@-",
+                base,
+              ],
+              stdin: "piped",
+              stdout: "piped",
+            }).spawn();
+            const w = out.stdin.getWriter();
+            await w.write(new TextEncoder().encode(headers));
+            await w.close();
+            return new TextDecoder().decode((await out.output()).stdout);
+          };
+          assertEquals(await curl(h.stdout), "200");
+          // Negative controls: the proof is good once, for its method only.
+          assertEquals(await curl(h.stdout), "401");
+          const post = await runCli(
+            ["header", "--url", base, "--method", "post"],
+            env,
+          );
+          assertEquals(post.code, 0, post.stderr);
+          assertEquals(await curl(post.stdout, "GET"), "401");
+          const plain = await runCli([
+            "header",
+            "--url",
+            "http://example.com/x",
+          ], env);
+          assertEquals(plain.code, 2);
+          assertMatch(plain.stderr, /use https/);
+        },
+      );
+
+      await t.step(
+        "--debug shows neither the key, the proofs nor the token",
+        async () => {
+          const stored = (await store.get("default"))!;
+          const r = await runCli(["api", "--debug", base], env);
+          assertEquals(r.code, 0, r.stderr);
+          const d = (stored.dpop!.privateJwk as { d: string }).d;
+          assert(!r.stderr.includes(d), "private key in --debug output");
+          assert(!r.stderr.includes(stored.accessToken), "token in --debug");
+          const jwt = /.{0,60}\beyJ[\w-]{4,}\.[\w-]{4,}\..{0,10}/.exec(
+            r.stderr,
+          );
+          assert(!jwt, `a JWT in --debug: ${jwt?.[0]}`);
+          assertMatch(r.stderr, /DPoP/); // the trace did show the request
+        },
+      );
+
+      await t.step(
+        "exec, kubectl and a bare header refuse a bound token, saying why",
+        async () => {
+          const exec = await runCli(["exec", "--", "true"], env);
+          assertEquals(exec.code, 2);
+          assertMatch(
+            exec.stderr,
+            /bound to a proof-of-possession key \(DPoP.* api URL/,
+          );
+          assertEquals(
+            (await runCli(["token", "--format", "kubectl"], env)).code,
+            2,
+          );
+          assertEquals((await runCli(["header"], env)).code, 2);
+          const git = await runCli(
+            ["git-credential", "get"],
+            { ...env, AUTHCTL_GIT_HOSTS: "git.example" },
+            "protocol=https\nhost=git.example\n\n",
+          );
+          assertEquals(git.code, 2, git.stderr);
+          assertMatch(git.stderr, /git cannot use them/);
+          assertEquals((await runCli(["logout"], env)).code, 0);
+          assertEquals(await store.get("default"), undefined);
+        },
+      );
+    } finally {
+      await browser.close();
+      await api.shutdown();
+      await provider.stop();
+      await Deno.remove(configDir, { recursive: true });
+    }
+  },
+});
