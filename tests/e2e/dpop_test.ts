@@ -9,7 +9,8 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import * as jose from "jose";
 import { launchChromium } from "../../scripts/headless_browser.ts";
 import { browserLogin } from "../support/browser_login.ts";
-import { cliEnv, runCli } from "../support/cli.ts";
+import { cliEnv, runCli, spawnCli } from "../support/cli.ts";
+import { sampleProcesses } from "../support/proc.ts";
 import { startProvider } from "../support/provider.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 
@@ -231,6 +232,37 @@ Deno.test({
           );
           assert(!jwt, `a JWT in --debug: ${jwt?.[0]}`);
           assertMatch(r.stderr, /DPoP/); // the trace did show the request
+        },
+      );
+
+      await t.step(
+        "no argv or environment holds the key, a token or a proof",
+        async () => {
+          let samples = "";
+          const sampled = async (args: string[]) => {
+            const cli = await spawnCli(args, env);
+            const timer = setInterval(
+              () => (samples += sampleProcesses(cli.child.pid)),
+              5,
+            );
+            samples += sampleProcesses(cli.child.pid);
+            const r = await cli.finish();
+            clearInterval(timer);
+            assertEquals(r.code, 0, r.stderr);
+          };
+          await sampled(["token", "--force-refresh"]); // a refresh, with proofs
+          await sampled(["api", base]); // a request, with a proof
+          const stored = (await store.get("default"))!;
+          assertMatch(samples, /api/); // the sampler saw the process
+          const secrets = [
+            (stored.dpop!.privateJwk as { d: string }).d,
+            stored.accessToken,
+            stored.refreshToken!,
+            lastProof!.dpop,
+          ];
+          for (const secret of secrets) {
+            assert(!samples.includes(secret), "a secret in /proc");
+          }
         },
       );
 

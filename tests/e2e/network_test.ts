@@ -8,6 +8,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { AUTH_URL, cliEnv, runCli, spawnCli } from "../support/cli.ts";
 import { startHostileProvider } from "../support/hostile_provider.ts";
 import { startRawServer } from "../support/raw_http.ts";
+import { sampleProcesses } from "../support/proc.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -215,38 +216,6 @@ Deno.test({
       }
     }),
 });
-
-/**
- * Collects the command lines and environments of `pid` and its descendants;
- * with `withRootEnviron` false, all but `pid`'s own environment (which holds
- * what the user put there).
- */
-function sampleProcesses(root: number, withRootEnviron = true): string {
-  const children = new Map<number, number[]>();
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry.name)]);
-    } catch { /* gone */ }
-  }
-  let text = "";
-  const queue = [root];
-  while (queue.length) {
-    const pid = queue.shift()!;
-    for (const file of ["cmdline", "environ"]) {
-      if (pid === root && file === "environ" && !withRootEnviron) continue;
-      try {
-        text +=
-          new TextDecoder().decode(Deno.readFileSync(`/proc/${pid}/${file}`)) +
-          "\n";
-      } catch { /* gone */ }
-    }
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return text;
-}
 
 Deno.test({
   name:
