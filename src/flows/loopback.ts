@@ -13,7 +13,7 @@ import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
 import { parsePorts, startCallbackServer } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
 import type { LoginContext, LoginFlow } from "./types.ts";
-import { formatDuration, waitForUser } from "./wait.ts";
+import { formatDuration, noticePushedExpiry, waitForUser } from "./wait.ts";
 
 /** Options of {@linkcode LoopbackFlow}. */
 export interface LoopbackOptions {
@@ -62,6 +62,7 @@ export class LoopbackFlow implements LoginFlow {
       appName: context.appName,
     });
     const stopPaste = new AbortController();
+    let stopNotice = () => {};
     try {
       const url = await provider.authorizationUrl({
         redirectUri: server.redirectUri,
@@ -108,7 +109,13 @@ export class LoopbackFlow implements LoginFlow {
           formatDuration(context.timeoutMs)
         }; Ctrl-C to cancel)…\n`,
       );
+      stopNotice = noticePushedExpiry(
+        context,
+        provider.pushedRequestLifetimeMs,
+        `${context.appName ?? "authctl"} login`,
+      );
       const params = await waitForUser(waiting, context, "the browser");
+      stopNotice();
       stopPaste.abort();
       try {
         const tokens = await provider.exchangeCode(
@@ -127,6 +134,7 @@ export class LoopbackFlow implements LoginFlow {
         throw err;
       }
     } finally {
+      stopNotice();
       stopPaste.abort();
       await server.close();
     }

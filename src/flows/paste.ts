@@ -12,7 +12,7 @@ import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
 import { LOOPBACK_HOST, parsePorts } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
 import type { LoginContext, LoginFlow } from "./types.ts";
-import { formatDuration, waitForUser } from "./wait.ts";
+import { formatDuration, noticePushedExpiry, waitForUser } from "./wait.ts";
 
 /** The out-of-band redirect URI some providers still support. */
 export const OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob";
@@ -85,7 +85,16 @@ export class PasteFlow implements LoginFlow {
         }
       }
     };
-    return await waitForUser([attempt()], context, "the terminal");
+    const stopNotice = noticePushedExpiry(
+      context,
+      provider.pushedRequestLifetimeMs,
+      `${context.appName ?? "authctl"} login`,
+    );
+    try {
+      return await waitForUser([attempt()], context, "the terminal");
+    } finally {
+      stopNotice();
+    }
   }
 }
 

@@ -48,3 +48,28 @@ export function formatDuration(ms: number): string {
   if (m === 0) return `${r}s`;
   return r === 0 ? `${m}m` : `${m}m${r}s`;
 }
+
+/**
+ * Says once, when the pushed authorization request (RFC 9126) behind the
+ * URL lapses before the login ended, what the page will then show and what
+ * to do: the provider cannot send the browser back, so without this the
+ * person would wait for the timeout. Returns the function that stops it.
+ */
+export function noticePushedExpiry(
+  context: Pick<LoginContext, "signal" | "clock" | "terminal">,
+  lifetimeMs: number | undefined,
+  command: string,
+): () => void {
+  if (lifetimeMs === undefined) return () => {};
+  const stop = new AbortController();
+  context.clock.sleep(lifetimeMs, anySignal([context.signal, stop.signal]))
+    .then(() => {
+      if (stop.signal.aborted) return;
+      context.terminal.err(
+        `\nThe login URL has expired: the provider kept the pushed request for ${
+          Math.round(lifetimeMs / 1000)
+        } s only. A page not yet opened will say "invalid_request_uri"; press Ctrl-C and run "${command}" again, then open the new URL promptly.\n`,
+      );
+    }, () => {});
+  return () => stop.abort();
+}

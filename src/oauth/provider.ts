@@ -147,6 +147,7 @@ export class Provider {
   /** The DPoP handle (RFC 9449), when tokens are bound to a key. */
   #dpop?: oauth.DPoPHandle;
   #dpopKey?: DpopKey;
+  #pushedLifetimeMs?: number;
 
   constructor(
     metadata: oauth.AuthorizationServer,
@@ -395,7 +396,16 @@ export class Provider {
     );
     url.searchParams.set("client_id", this.#options.clientId);
     url.searchParams.set("request_uri", pushed.request_uri);
+    this.#pushedLifetimeMs = pushed.expires_in * 1000;
     return url;
+  }
+
+  /**
+   * How long the URL of the last {@linkcode authorizationUrl} stays usable,
+   * when it carries a pushed request (RFC 9126 `expires_in`); else undefined.
+   */
+  get pushedRequestLifetimeMs(): number | undefined {
+    return this.#pushedLifetimeMs;
   }
 
   /**

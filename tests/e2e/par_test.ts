@@ -56,6 +56,36 @@ Deno.test({
       );
 
       await t.step(
+        "a pushed request that lapses before the browser came back is said",
+        async () => {
+          // oidc-provider keeps a pushed request 60 s (its fixed maximum for
+          // unsigned requests), so this step waits that long, mostly idle.
+          const par = { ...env, AUTHCTL_PAR: "true" };
+          const cli = await spawnCli(
+            ["login", "--flow", "loopback", "--no-browser", "--force"],
+            par,
+          );
+          try {
+            const [, url] = await cli.waitFor(
+              /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)\s/,
+            );
+            const [said] = await cli.waitFor(/login URL has expired.*/, 75_000);
+            assertMatch(said, /60 s only.*invalid_request_uri.*authctl login/);
+            // And the provider does refuse the URL now: the notice is true.
+            const res = await fetch(url, { redirect: "manual" });
+            await res.body?.cancel();
+            assertMatch(
+              res.headers.get("location") ?? "",
+              /error=invalid_request_uri/,
+            );
+          } finally {
+            cli.child.kill("SIGTERM");
+            await cli.finish();
+          }
+        },
+      );
+
+      await t.step(
         "negative control: this client without PAR is refused by the provider",
         async () => {
           const cli = await spawnCli(
