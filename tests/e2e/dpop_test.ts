@@ -287,8 +287,14 @@ Deno.test({
           );
           assertEquals(git.code, 2, git.stderr);
           assertMatch(git.stderr, /git cannot use them/);
-          assertEquals((await runCli(["logout"], env)).code, 0);
+          // Logout revokes the bound refresh token (RFC 7009 with client
+          // authentication; RFC 9449 defines no proof for revocation).
+          const bound = (await store.get("default"))!;
+          assertEquals((await introspect(bound.refreshToken!)).active, true);
+          const out = await runCli(["logout"], env);
+          assertEquals(out.code, 0, out.stderr);
           assertEquals(await store.get("default"), undefined);
+          assertEquals((await introspect(bound.refreshToken!)).active, false);
         },
       );
     } finally {
