@@ -77,6 +77,8 @@ async function revokeAll(
       settings: { ...credential.provider, ...configured },
     });
     if (!provider.canRevoke) return { revocation: "unsupported" };
+    // Bound tokens are revoked with a proof of their key.
+    if (credential.dpop) await provider.bindDpop(credential.dpop);
     // The refresh token first: revoking it ends the grant at most providers.
     if (credential.refreshToken) {
       await provider.revoke(credential.refreshToken, "refresh_token");

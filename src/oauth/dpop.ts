@@ -6,6 +6,7 @@
  * @module
  */
 
+import * as jose from "jose";
 import * as oauth from "oauth4webapi";
 import { ProviderError } from "../errors.ts";
 import type { DpopKey } from "../store/types.ts";
@@ -112,4 +113,29 @@ export async function dpopProof(
     throw new ProviderError("dpop_proof", "No proof for DPoP was produced.");
   }
   return proof;
+}
+
+/**
+ * A DPoP proof for a request that carries no access token (RFC 9449 §4.2:
+ * `jti`, `htm`, `htu`, `iat`, no `ath`), for the revocation endpoint, where
+ * oauth4webapi adds none. jose signs it with the stored key.
+ */
+export async function dpopProofWithoutToken(
+  key: DpopKey,
+  method: string,
+  url: URL,
+): Promise<string> {
+  const { privateKey } = await importDpopKey(key);
+  const { kty, crv, x, y, n, e } = key.publicJwk;
+  const jwk = Object.fromEntries(
+    Object.entries({ kty, crv, x, y, n, e }).filter(([, v]) => v !== undefined),
+  );
+  return await new jose.SignJWT({
+    htm: method,
+    htu: `${url.origin}${url.pathname}`,
+    jti: crypto.randomUUID(),
+  })
+    .setProtectedHeader({ alg: key.alg, typ: "dpop+jwt", jwk })
+    .setIssuedAt()
+    .sign(privateKey);
 }

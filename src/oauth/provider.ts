@@ -721,12 +721,27 @@ export class Provider {
     hint: "refresh_token" | "access_token",
   ): Promise<void> {
     await this.#call("revocation response", async () => {
+      // A bound token is revoked with a proof of the key too (oauth4webapi
+      // adds none to revocation requests, so it goes in as a header).
+      const headers: Record<string, string> = {};
+      if (this.#dpopKey && this.metadata.revocation_endpoint) {
+        const { dpopProofWithoutToken } = await import("./dpop.ts");
+        headers.DPoP = await dpopProofWithoutToken(
+          this.#dpopKey,
+          "POST",
+          new URL(this.metadata.revocation_endpoint),
+        );
+      }
       const response = await oauth.revocationRequest(
         this.metadata,
         this.#client,
         this.#auth(),
         token,
-        { ...this.#http(), additionalParameters: { token_type_hint: hint } },
+        {
+          ...this.#http(),
+          headers,
+          additionalParameters: { token_type_hint: hint },
+        },
       );
       await oauth.processRevocationResponse(response);
     });

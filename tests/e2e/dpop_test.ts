@@ -287,12 +287,15 @@ Deno.test({
           );
           assertEquals(git.code, 2, git.stderr);
           assertMatch(git.stderr, /git cannot use them/);
-          // Logout revokes the bound refresh token (RFC 7009 with client
-          // authentication; RFC 9449 defines no proof for revocation).
+          // Logout revokes the bound refresh token, with a proof of the key.
           const bound = (await store.get("default"))!;
           assertEquals((await introspect(bound.refreshToken!)).active, true);
-          const out = await runCli(["logout"], env);
+          const out = await runCli(["logout", "--debug"], env);
           assertEquals(out.code, 0, out.stderr);
+          assertMatch(
+            out.stderr,
+            /> POST \S+\/token\/revocation\n(?:\[debug\] > [^\n]*\n)*?\[debug\] > dpop: \[redacted proof\]/,
+          );
           assertEquals(await store.get("default"), undefined);
           assertEquals((await introspect(bound.refreshToken!)).active, false);
         },
