@@ -4,11 +4,18 @@
  * Nothing touches your own configuration: the demo uses a temporary config
  * directory and removes it at the end.
  *
+ * `deno task demo --resource [--port N]` instead starts a demo authorization
+ * server (with dynamic client registration and resource indicators) and a
+ * demo MCP-style protected resource at `http://127.0.0.1:9728/mcp` (or port
+ * N), prints what to run against them, and waits for Ctrl-C: the README's
+ * walkthrough "Logging in to an MCP server" runs against it as written.
+ *
  * @module
  */
 
 import { cliArgs } from "./cli_args.ts";
 import { startDemoProvider } from "./demo_provider.ts";
+import { startDemoResource } from "./demo_resource.ts";
 
 const bold = (s: string) => Deno.stdout.isTerminal() ? `\x1b[1m${s}\x1b[0m` : s;
 const say = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);
@@ -16,6 +23,10 @@ const say = (s: string) => console.log(`\n${bold(`▶ ${s}`)}`);
 // oidc-provider's notes about its development defaults are noise here.
 console.warn = () => {};
 console.info = () => {};
+if (Deno.args.includes("--resource")) {
+  await serveResource();
+  Deno.exit(0);
+}
 const provider = await startDemoProvider();
 const configDir = await Deno.makeTempDir({ prefix: "authctl-demo-" });
 // The demo's profile, as a user would write it.
@@ -108,4 +119,42 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** `--resource`: the authorization server and the resource, until Ctrl-C. */
+async function serveResource() {
+  const at = Deno.args.indexOf("--port");
+  const port = at >= 0 ? Number(Deno.args[at + 1]) : 9728;
+  const provider = await startDemoProvider({ resources: true });
+  let resource;
+  try {
+    resource = await startDemoResource({ issuer: provider.issuer, port });
+  } catch (err) {
+    await provider.close();
+    console.error(
+      `Cannot listen on 127.0.0.1:${port} (${
+        (err as Error).message
+      }). Stop what uses it, or give --port N.`,
+    );
+    Deno.exit(1);
+  }
+  const url = `${resource.origin}/mcp`;
+  console.log(`A demo MCP-style resource runs at ${url}`);
+  console.log(
+    `Its authorization server (dynamic registration, resource indicators) runs at ${provider.issuer}`,
+  );
+  say("In another terminal:");
+  console.log(`  export AUTHCTL_CONFIG_DIR="$(mktemp -d)"
+  authctl login --resource ${url}
+  authctl api ${url}
+  authctl api ${url}/admin
+  authctl token --resource ${url}`);
+  say("Press Ctrl-C to stop.");
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  });
+  await resource.close();
+  await provider.close();
 }

@@ -4,7 +4,14 @@
  * client and a login page that accepts any user name. Never part of the
  * compiled binary.
  *
- * Run: `deno run -A scripts/demo_provider.ts [--port N] [--access-token-ttl S]`.
+ * With `resources`, it is also the authorization server of the demo's
+ * protected resources (scripts/demo_resource.ts), as an MCP server's
+ * would be: open dynamic client registration (RFC 7591) and resource
+ * indicators (RFC 8707) for any resource on 127.0.0.1, whose scopes are
+ * `mcp:read`, `mcp:admin` and `files:read`.
+ *
+ * Run: `deno run -A scripts/demo_provider.ts [--port N] [--access-token-ttl S]
+ * [--resources] [--closed-registration]`.
  * Prints one JSON line `{"issuer": …, "clientId": …}` on stdout once it listens.
  *
  * @module
@@ -35,7 +42,17 @@ export interface DemoProviderOptions {
   noRevocation?: boolean;
   /** Answer every DPoP proof without the provider's nonce with a challenge. */
   dpopNonce?: boolean;
+  /**
+   * Registration (RFC 7591) and resource indicators (RFC 8707) for the
+   * demo's protected resources.
+   */
+  resources?: boolean;
+  /** With `resources`: registration needs an initial access token. */
+  closedRegistration?: boolean;
 }
+
+/** The scopes the demo's protected resources know. */
+export const RESOURCE_SCOPES = "mcp:read mcp:admin files:read";
 
 /** A running demo provider. */
 export interface DemoProvider {
@@ -81,7 +98,7 @@ export async function startDemoProvider(
     alg: "RS256",
   };
   // Imported here so callers can quiet its start-up warnings first.
-  const { default: Provider } = await import("oidc-provider");
+  const { default: Provider, errors } = await import("oidc-provider");
   const provider = new Provider(issuer, {
     // The demo's CLI client, and another CLI's (whose ID tokens a backend
     // for the first must refuse).
@@ -137,7 +154,45 @@ export async function startDemoProvider(
         : {}),
       introspection: { enabled: true },
       userinfo: { enabled: true },
+      ...(options.resources
+        ? {
+          registration: {
+            enabled: true,
+            initialAccessToken: options.closedRegistration
+              ? crypto.randomUUID()
+              : false,
+          },
+          resourceIndicators: {
+            enabled: true,
+            // The resource the authorization request named serves the
+            // token request that omits it.
+            useGrantedResource: () => true,
+            getResourceServerInfo: (_ctx: unknown, indicator: string) => {
+              const url = new URL(indicator);
+              if (url.hostname !== "127.0.0.1") {
+                throw new errors.InvalidTarget();
+              }
+              return {
+                scope: RESOURCE_SCOPES,
+                audience: indicator,
+                accessTokenFormat: "opaque",
+                accessTokenTTL: options.accessTokenTtl ?? 3600,
+              };
+            },
+          },
+        }
+        : {}),
     },
+    // As most MCP authorization servers do: a refresh token for any client
+    // registered for the refresh grant (without offline_access's consent).
+    ...(options.resources
+      ? {
+        issueRefreshToken: (
+          _ctx: unknown,
+          client: { grantTypeAllowed(type: string): boolean },
+        ) => client.grantTypeAllowed("refresh_token"),
+      }
+      : {}),
     ttl: {
       AccessToken: options.accessTokenTtl ?? 3600,
       IdToken: 3600,
@@ -150,7 +205,12 @@ export async function startDemoProvider(
   });
   // What the tests count: refresh requests, and grants revoked (which is what
   // oidc-provider does when a rotated refresh token is used again).
-  const stats = { refreshSuccess: 0, refreshError: 0, grantsRevoked: 0 };
+  const stats = {
+    refreshSuccess: 0,
+    refreshError: 0,
+    grantsRevoked: 0,
+    registrations: 0,
+  };
   const grantType = (ctx: { oidc?: { params?: { grant_type?: unknown } } }) =>
     ctx.oidc?.params?.grant_type;
   provider.on("grant.success", (ctx: never) => {
@@ -160,6 +220,7 @@ export async function startDemoProvider(
     if (grantType(ctx) === "refresh_token") stats.refreshError++;
   });
   provider.on("grant.revoked", () => stats.grantsRevoked++);
+  provider.on("registration_create.success", () => stats.registrations++);
   provider.use(
     async (ctx: { path: string; body: unknown }, next: () => Promise<void>) => {
       if (ctx.path === "/__test/stats") {
@@ -188,6 +249,8 @@ if (import.meta.main) {
       "access-token-ttl": { type: "string", default: "3600" },
       "no-revocation": { type: "boolean", default: false },
       "dpop-nonce": { type: "boolean", default: false },
+      resources: { type: "boolean", default: false },
+      "closed-registration": { type: "boolean", default: false },
     },
   });
   // oidc-provider warns about its development defaults; they are the point here.
@@ -198,6 +261,8 @@ if (import.meta.main) {
     accessTokenTtl: Number(values["access-token-ttl"]),
     noRevocation: values["no-revocation"],
     dpopNonce: values["dpop-nonce"],
+    resources: values.resources,
+    closedRegistration: values["closed-registration"],
   });
   console.log(
     JSON.stringify({ issuer: provider.issuer, clientId: provider.clientId }),

@@ -3,12 +3,16 @@
  * `gh api` does for GitHub. The token is refreshed first when it expires
  * soon; an answer of 401 whose `WWW-Authenticate` says `invalid_token` gets
  * one refresh and one retry, never more. Redirects to another origin are
- * followed without the token.
+ * followed without the token. A token obtained for a resource (RFC 8707) is
+ * sent only to URLs under that resource. An answer of 403 whose challenge
+ * says `insufficient_scope` steps up once: on a terminal, a new login with
+ * the scopes the API asked for as well; elsewhere, exit 4 with the command
+ * to run.
  *
  * @module
  */
 
-import type { Settings } from "../config/settings.ts";
+import { resourceCovers, type Settings } from "../config/settings.ts";
 import {
   AuthctlError,
   ExitCode,
@@ -16,9 +20,10 @@ import {
   ProviderError,
   UsageError,
 } from "../errors.ts";
+import { buildInfo } from "../config/build_info.ts";
 import { Http } from "../oauth/http.ts";
 import { isLoopbackHost } from "../platform/env.ts";
-import type { DpopKey } from "../store/types.ts";
+import type { DpopKey, StoredCredential } from "../store/types.ts";
 import type { AppDeps } from "./deps.ts";
 import { getToken } from "./token.ts";
 
@@ -45,6 +50,16 @@ export interface ApiOutput {
   body: (chunk: Uint8Array) => void;
 }
 
+/** Options of {@linkcode callApi}. */
+export interface ApiOptions {
+  /**
+   * Logs in again with `scopes` added to the profile's, when an answer says
+   * `insufficient_scope` (on a terminal); resolves with the settings to
+   * retry with. Without it, such an answer is exit 4 with the command.
+   */
+  stepUp?: (scopes: string[], settings: Settings) => Promise<Settings>;
+}
+
 /** An answer outside 2xx: exit 1, after the body was written. */
 export class HttpStatusError extends AuthctlError {
   /** The HTTP status. */
@@ -67,6 +82,7 @@ export async function callApi(
   settings: Settings,
   request: ApiRequest,
   output: ApiOutput,
+  options: ApiOptions = {},
 ): Promise<void> {
   const target = checkUrl(request.url);
   for (const [name] of request.headers) {
@@ -78,36 +94,51 @@ export async function callApi(
     }
   }
   const http = new Http(deps.network, deps.signal);
-  let credential = await getToken(deps, settings);
-  const proof = credential.dpop ? await dpopSender(credential) : undefined;
-  let response = await send(
-    http,
-    target,
-    request,
-    credential.accessToken,
-    proof,
-  );
-  if (response.status === 401 && invalidToken(response)) {
-    // The token was refused before it expired (revoked, or the server's
-    // clock): one refresh, one retry.
-    await response.body?.cancel();
-    credential = await getToken(deps, settings, { forceRefresh: true });
-    response = await send(
+  const sendWith = async (credential: StoredCredential) =>
+    await send(
       http,
       target,
       request,
       credential.accessToken,
       credential.dpop ? await dpopSender(credential) : undefined,
     );
+  let credential = await getToken(deps, settings);
+  checkResource(credential, settings.profile, target);
+  let response = await sendWith(credential);
+  const needed = await insufficientScope(response);
+  if (needed && options.stepUp) {
+    // Once: a second refusal is reported as it is.
+    await response.body?.cancel();
+    settings = await options.stepUp(needed, settings);
+    credential = await getToken(deps, settings);
+    checkResource(credential, settings.profile, target);
+    response = await sendWith(credential);
+  } else if (needed) {
+    await writeAnswer(response, output);
+    const union = [...new Set([...settings.scopes, ...needed])].join(" ");
+    const byResource = !settings.issuer &&
+      (settings.provider.resources?.length ?? 0) > 0;
+    // A login by resource keeps its --scope in the profile; elsewhere the
+    // profile's own scopes must name them, or the new token would not
+    // match it.
+    const fix = byResource || settings.sources.scopes !== "profile"
+      ? `${buildInfo.name} login --profile ${settings.profile} --scope "${union}"`
+      : `set scopes = "${union}" in profile "${settings.profile}" of config.toml, then ${buildInfo.name} login --profile ${settings.profile}`;
+    throw new NotLoggedInError(
+      "insufficient_scope",
+      `${target.origin} needs the scope "${
+        needed.join(" ")
+      }" for this request (HTTP 403, insufficient_scope), more than the token of profile "${settings.profile}" has. On a terminal, api logs in again by itself; here, run: ${fix}`,
+    );
   }
-  output.head?.(
-    `HTTP ${response.status} ${response.statusText}\n${
-      [...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")
-    }\n\n`,
-  );
-  if (response.body) {
-    for await (const chunk of response.body) output.body(chunk);
+  if (response.status === 401 && invalidToken(response)) {
+    // The token was refused before it expired (revoked, or the server's
+    // clock): one refresh, one retry.
+    await response.body?.cancel();
+    credential = await getToken(deps, settings, { forceRefresh: true });
+    response = await sendWith(credential);
   }
+  await writeAnswer(response, output);
   if (response.status === 401 || response.status === 403) {
     throw new NotLoggedInError(
       "api_token_refused",
@@ -122,6 +153,64 @@ export async function callApi(
     throw new HttpStatusError(
       response.status,
       `HTTP ${response.status} ${response.statusText} from ${target.href}`,
+    );
+  }
+}
+
+/** The status line and headers (when asked), then the body, streamed. */
+async function writeAnswer(response: Response, output: ApiOutput) {
+  output.head?.(
+    `HTTP ${response.status} ${response.statusText}\n${
+      [...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")
+    }\n\n`,
+  );
+  if (response.body) {
+    for await (const chunk of response.body) output.body(chunk);
+  }
+}
+
+/**
+ * The scopes a `403` asks for (RFC 6750 §3.1 `insufficient_scope` with a
+ * `scope`), or undefined for any other answer.
+ */
+async function insufficientScope(
+  response: Response,
+): Promise<string[] | undefined> {
+  if (response.status !== 403) return undefined;
+  const { challengesOf, tokenChallenge } = await import(
+    "../oauth/challenge.ts"
+  );
+  const challenge = tokenChallenge(await challengesOf(response));
+  if (challenge?.error !== "insufficient_scope") return undefined;
+  const scopes = (challenge.scope ?? "").split(" ").filter((s) =>
+    /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)
+  );
+  return scopes.length ? scopes : undefined;
+}
+
+/**
+ * Refuses to send a token obtained for a resource (RFC 8707) anywhere but
+ * under that resource.
+ */
+function checkResource(
+  credential: { provider?: { resources?: string[] } },
+  profile: string,
+  target: URL,
+) {
+  const resources = credential.provider?.resources ?? [];
+  const covered = resources.some((r) => {
+    try {
+      return resourceCovers(new URL(r), target);
+    } catch {
+      return false;
+    }
+  });
+  if (resources.length && !covered) {
+    throw new UsageError(
+      "wrong_resource",
+      `The token of profile "${profile}" was obtained for ${
+        resources.map((r) => `"${r}"`).join(", ")
+      }, so it is not sent to "${target.href}". Log in to that resource: ${buildInfo.name} login --resource URL`,
     );
   }
 }

@@ -40,7 +40,32 @@ export function settingsMismatch(
   if (settings.audience && settings.audience !== credential.audience) {
     return `audience "${credential.audience}", not "${settings.audience}"`;
   }
+  // A token for one resource (RFC 8707) is never handed out for another.
+  const resources = settings.provider.resources ?? [];
+  const obtainedFor = credential.provider?.resources ?? [];
+  if (resources.length && !sameResources(resources, obtainedFor)) {
+    return `${
+      obtainedFor.length
+        ? `the resource "${obtainedFor.join(" ")}"`
+        : "no particular resource"
+    }, not "${resources.join(" ")}"`;
+  }
   return undefined;
+}
+
+/** Whether two lists name the same resources (as URLs). */
+function sameResources(a: readonly string[], b: readonly string[]): boolean {
+  const norm = (list: readonly string[]) =>
+    new Set(list.map((r) => {
+      try {
+        return new URL(r).href;
+      } catch {
+        return r;
+      }
+    }));
+  const sa = norm(a);
+  const sb = norm(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 }
 
 /**
@@ -138,6 +163,17 @@ export async function loadCredential(
   settings: Settings,
 ): Promise<StoredCredential> {
   const credential = await store.get(settings.profile);
+  const resources = settings.provider.resources ?? [];
+  const chosen = ["flag", "env", "resource"].includes(settings.sources.profile);
+  if (!credential && resources.length === 1 && !chosen) {
+    // `token --resource URL` that no profile is logged in to.
+    throw new NotLoggedInError(
+      "not_logged_in",
+      `No profile is logged in to the resource "${
+        resources[0]
+      }". Run: ${buildInfo.name} login --resource ${resources[0]}`,
+    );
+  }
   if (!credential) {
     throw notLoggedIn(
       settings.profile,

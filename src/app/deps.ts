@@ -11,6 +11,7 @@ import type { Clock } from "../platform/clock.ts";
 import type { Environment } from "../platform/environment.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import type { ProfileLocks } from "../store/lock.ts";
+import type { RegistrationCache } from "../store/registration_cache.ts";
 import type { CredentialStore } from "../store/types.ts";
 
 /** What use cases run against. */
@@ -29,4 +30,9 @@ export interface AppDeps {
   environment: () => Environment;
   /** The program's name (`acmectl`), for what the browser shows. */
   appName?: string;
+  /**
+   * Client registrations (RFC 7591) kept per authorization server; without
+   * it, a login that must register does so every time.
+   */
+  registrations?: RegistrationCache;
 }

@@ -40,6 +40,11 @@ export interface LoginOptions {
   timeoutMs: number;
   /** Log in again even when a fresh credential is stored. */
   force?: boolean;
+  /**
+   * The resource whose metadata (RFC 9728) named the issuer: discovery
+   * follows the MCP order and the metadata must list S256.
+   */
+  namedByResource?: string;
 }
 
 /** What a login achieved. */
@@ -56,7 +61,8 @@ export async function login(
   settings: Settings,
   options: LoginOptions,
 ): Promise<LoginResult> {
-  requireProviderSettings(settings);
+  // A client ID may be obtained from the provider itself (below).
+  requireProviderSettings(settings, { clientId: false });
   const request: FlowRequest = {
     flow: options.flow,
     noBrowser: options.noBrowser ?? false,
@@ -78,13 +84,20 @@ export async function login(
   }
   // Before anyone is asked to approve: a login that cannot be saved fails now.
   const placement = await deps.store.place(settings.profile);
-  const provider = await discoverProvider({
+  let provider = await discoverProvider({
     issuer: settings.issuer,
     clientId: settings.clientId,
     signal: deps.signal,
     network: deps.network,
     settings: settings.provider,
+    namedByResource: options.namedByResource,
   });
+  if (!settings.clientId) {
+    const { chooseClient } = await import("./client_registration.ts");
+    const { clientId } = await chooseClient(deps, settings, provider);
+    provider = provider.forClient(clientId);
+    settings = { ...settings, clientId };
+  }
   // A new key per login (DPoP), before anyone approves: `always` where
   // the provider has none fails here.
   const dpop = await provider.bindDpop();
@@ -135,11 +148,18 @@ export async function login(
   return { loggedIn: true, credential };
 }
 
-/** Fails with the fix when no issuer or client ID is configured. */
-export function requireProviderSettings(settings: Settings): void {
+/**
+ * Fails with the fix when no issuer or client ID is configured (the client
+ * ID only when `need.clientId` is not false: a login can obtain one).
+ */
+export function requireProviderSettings(
+  settings: Settings,
+  need: { clientId?: boolean } = {},
+): void {
   const missing = [
     !settings.issuer && "issuer (--issuer or AUTHCTL_ISSUER)",
-    !settings.clientId && "client ID (--client-id or AUTHCTL_CLIENT_ID)",
+    need.clientId !== false && !settings.clientId &&
+    "client ID (--client-id or AUTHCTL_CLIENT_ID)",
   ].filter(Boolean);
   if (missing.length) {
     throw new UsageError(

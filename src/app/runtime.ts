@@ -13,6 +13,10 @@ import type { Environment } from "../platform/environment.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import { FileLocks } from "../store/lock.ts";
 import { MemoryStore } from "../store/memory_store.ts";
+import {
+  FileRegistrationCache,
+  MemoryRegistrationCache,
+} from "../store/registration_cache.ts";
 import { createStore, type StorageMode } from "../store/mod.ts";
 import type { AppDeps } from "./deps.ts";
 
@@ -55,5 +59,8 @@ export function createAppDeps(options: RuntimeOptions): AppDeps {
     environment: options.environment,
     network: options.network,
     appName: options.appName,
+    registrations: options.storage === "memory"
+      ? new MemoryRegistrationCache()
+      : new FileRegistrationCache(options.configDir),
   };
 }

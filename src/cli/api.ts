@@ -19,6 +19,9 @@ import {
   toggle,
 } from "./flags.ts";
 
+/** How long a step-up login waits for the browser. */
+const STEP_UP_TIMEOUT_MS = 5 * 60_000;
+
 /** `api`'s flags. */
 interface ApiFlags extends CommonFlags {
   readonly method?: string;
@@ -69,7 +72,15 @@ export const apiCommand = () =>
       const body = flags.data === undefined
         ? undefined
         : await readData(flags.data, MAX_REQUEST_BODY);
-      const { settings, deps } = await commandContext(flags, cli);
+      // Without --profile: the profile logged in to the resource the URL
+      // lies under (login --resource), if any.
+      const { settings, deps, config } = await commandContext(flags, cli, {
+        url,
+        match: "covers",
+      });
+      // Step-up asks the person at the terminal to log in again.
+      const interactive = cli.terminal.stdinIsTerminal &&
+        cli.terminal.stderrIsTerminal;
       await callApi(deps, settings, {
         url,
         method: (flags.method ?? (body ? "POST" : "GET")).toUpperCase(),
@@ -81,6 +92,16 @@ export const apiCommand = () =>
           cli.terminal.outBytes
             ? cli.terminal.outBytes(chunk)
             : cli.terminal.out(new TextDecoder().decode(chunk)),
+      }, {
+        stepUp: interactive
+          ? async (scopes, current) => {
+            const { stepUp } = await import("../app/step_up.ts");
+            return await stepUp(deps, current, config, scopes, {
+              flow: current.flow,
+              timeoutMs: STEP_UP_TIMEOUT_MS,
+            });
+          }
+          : undefined,
       });
     }),
   });

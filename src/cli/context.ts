@@ -11,9 +11,11 @@ import { loadConfigFile } from "../config/config_file.ts";
 import { configDir, joinPath } from "../config/paths.ts";
 import {
   resolveSettings,
+  type ResourceTarget,
   type SettingFlags,
   type Settings,
 } from "../config/settings.ts";
+import type { ConfigFile } from "../config/config_file.ts";
 import { UsageError } from "../errors.ts";
 import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
@@ -50,6 +52,8 @@ export interface CommandContext {
   settings: Settings;
   deps: AppDeps;
   configDir: string;
+  /** The config file the settings were resolved from. */
+  config: ConfigFile;
 }
 
 /** The config file and a store, for commands that manage profiles. */
@@ -74,11 +78,17 @@ export async function commandContext(
     & Partial<ProviderFlags>
     & { readonly port?: string; readonly flow?: string },
   cli: CliDeps,
+  resourceTarget?: ResourceTarget,
 ): Promise<CommandContext> {
   const dir = configDir(cli.system, cli.build.name);
   const config = await loadConfigFile(
     joinPath(cli.system.os, dir, "config.toml"),
   );
+  const provider = providerFlagValues(flags);
+  // `token --resource URL`: the token must be that resource's.
+  if (resourceTarget?.match === "exact" && provider.resources === undefined) {
+    provider.resources = [resourceTarget.url];
+  }
   const settingFlags: SettingFlags = {
     profile: flags.profile,
     issuer: flags.issuer,
@@ -88,7 +98,8 @@ export async function commandContext(
     ports: flags.port,
     flow: flags.flow,
     storage: flags.storage,
-    provider: providerFlagValues(flags),
+    provider,
+    resourceTarget,
   };
   const settings = resolveSettings({
     flags: settingFlags,
@@ -99,6 +110,7 @@ export async function commandContext(
   return {
     settings,
     configDir: dir,
+    config,
     deps: createAppDeps({
       configDir: dir,
       appName: cli.build.name,

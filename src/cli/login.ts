@@ -92,7 +92,15 @@ export const loginCommand = () =>
     func: action(async function (this: CliContext, flags: LoginFlags) {
       const cli = this.cli;
       const timeoutMs = parseDuration(flags.timeout, "--timeout");
-      const { settings, deps } = await commandContext(flags, cli);
+      // `login --resource URL`: that resource's profile, or a new one.
+      const resource = flags.resource?.length === 1
+        ? flags.resource[0]
+        : undefined;
+      const { settings, deps, config } = await commandContext(
+        flags,
+        cli,
+        resource ? { url: resource, match: "exact", create: true } : undefined,
+      );
       if (flags.tokenStdin || flags.withToken !== undefined) {
         if (flags.withToken !== undefined) {
           cli.terminal.err(
@@ -119,15 +127,34 @@ export const loginCommand = () =>
         );
         return;
       }
-      // Loaded only by login: keeps oauth4webapi and jose off `token`'s path.
-      const { login } = await import("../app/login.ts");
-      const result = await login(deps, settings, {
+      const options = {
         flow: settings.flow,
         noBrowser: !flags.browser,
         qr: flags.qr,
         timeoutMs,
         force: flags.force,
-      });
+      };
+      // Loaded only by login: keeps oauth4webapi and jose off `token`'s path.
+      const { isResourceLogin, loginToResource } = await import(
+        "../app/resource_login.ts"
+      );
+      if (isResourceLogin(settings)) {
+        const result = await loginToResource(deps, settings, config, options);
+        const who = describeIdentity(result.credential.identity);
+        const scopes = result.scopes.length
+          ? ` with scope "${result.scopes.join(" ")}"`
+          : "";
+        cli.terminal.err(
+          `${
+            result.loggedIn ? "Logged in" : "Already logged in"
+          }${who} to ${result.resource.resource} through ${result.issuer}${scopes}, as profile "${settings.profile}"${
+            result.profileSaved ? " (saved in config.toml)" : ""
+          }.${result.loggedIn ? "" : " Use --force to log in again."}\n`,
+        );
+        return;
+      }
+      const { login } = await import("../app/login.ts");
+      const result = await login(deps, settings, options);
       const who = describeIdentity(result.credential.identity);
       const expiry = result.credential.expiresAt === undefined
         ? ""

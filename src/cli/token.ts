@@ -44,6 +44,7 @@ interface TokenFlags extends CommonFlags {
   readonly idToken?: boolean;
   readonly minTtl: string;
   readonly forceRefresh?: boolean;
+  readonly resource?: string;
 }
 
 /** Builds the `token` command (when it runs, or for help). */
@@ -69,11 +70,20 @@ export const tokenCommand = () =>
         forceRefresh: toggle(
           "refresh now, whatever the expiry (after your permissions changed)",
         ),
+        resource: text(
+          "the token of the profile logged in to this resource (login --resource); it must be that resource's",
+          "url",
+        ),
       },
     },
     func: action(async function (this: CliContext, flags: TokenFlags) {
       const format = flags.json ? "json" : flags.format;
-      const { settings, deps } = await commandContext(flags, this.cli);
+      const { resource, ...rest } = flags;
+      const { settings, deps } = await commandContext(
+        rest,
+        this.cli,
+        resource ? { url: resource, match: "exact" } : undefined,
+      );
       const handed = await handOut(deps, settings, flags);
       if (handed.dpop && !flags.idToken) {
         if (format === "kubectl") {

@@ -81,6 +81,12 @@ export interface ProviderSettings {
    * (Google desktop clients, GitHub OAuth apps). Never from a flag.
    */
   clientSecret?: string;
+  /**
+   * A Client ID Metadata Document's https URL, used as the client ID where
+   * the provider advertises `client_id_metadata_document_supported` and no
+   * client ID is configured.
+   */
+  clientIdMetadataDocument?: string;
   /** Ask for `offline_access` (default: when the metadata lists it). */
   offlineAccess?: boolean;
   /** The `prompt` parameter, sent only when set. */
@@ -198,6 +204,15 @@ export const PROVIDER_SETTING_SPECS: readonly ProviderSettingSpec[] = [
     build: "AUTHCTL_BUILD_CLIENT_SECRET",
     kind: { type: "secret" },
     brief: "an installed-app secret the provider documents as public",
+  },
+  {
+    key: "clientIdMetadataDocument",
+    env: "AUTHCTL_CLIENT_ID_METADATA_DOCUMENT",
+    profile: "client_id_metadata_document",
+    build: "AUTHCTL_BUILD_CLIENT_ID_METADATA_DOCUMENT",
+    kind: { type: "url" },
+    brief:
+      "the https URL of a Client ID Metadata Document, the client ID where the provider accepts one",
   },
   {
     key: "offlineAccess",

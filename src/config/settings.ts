@@ -26,8 +26,31 @@ import { PRESETS } from "../oauth/presets.ts";
  */
 export const PROTOCOL_SCOPES = ["openid", "offline_access"] as const;
 
-/** Where a resolved setting came from. */
-export type SettingSource = "flag" | "env" | "profile" | "build" | "default";
+/**
+ * Where a resolved setting came from; "resource" for a profile chosen by
+ * the resource a command is about.
+ */
+export type SettingSource =
+  | "flag"
+  | "env"
+  | "profile"
+  | "build"
+  | "default"
+  | "resource";
+
+/**
+ * The resource a command is about, which chooses the profile when none is
+ * named: the profile whose resource it is (`exact`: `login --resource`,
+ * `token --resource`), or whose resource it lies under (`covers`: `api
+ * URL`). With `create`, a login to a resource no profile has, and with no
+ * issuer given by flag, environment or build, gets a new profile named
+ * after the resource's host.
+ */
+export interface ResourceTarget {
+  url: string;
+  match: "exact" | "covers";
+  create?: boolean;
+}
 
 /** Settings given on the command line; undefined means "not given". */
 export interface SettingFlags {
@@ -41,6 +64,8 @@ export interface SettingFlags {
   storage?: string;
   /** Provider settings given as flags, by key, unchecked. */
   provider?: Partial<Record<keyof ProviderSettings, RawSetting>>;
+  /** The resource the command is about (see {@linkcode ResourceTarget}). */
+  resourceTarget?: ResourceTarget;
 }
 
 /** The settings a command runs with. */
@@ -73,7 +98,10 @@ export interface Settings {
   /** The provider's kind, endpoints, client authentication and the like. */
   provider: ProviderSettings;
   /** Where each setting came from. */
-  sources: Record<Exclude<keyof SettingFlags, "provider">, SettingSource>;
+  sources: Record<
+    Exclude<keyof SettingFlags, "provider" | "resourceTarget">,
+    SettingSource
+  >;
 }
 
 /** Everything settings are resolved from. */
@@ -100,9 +128,22 @@ export function validateProfileName(profile: string): string {
 /** Resolves every setting; validates the profile name and the issuer URL. */
 export function resolveSettings(inputs: SettingInputs): Settings {
   const { flags, env, config, build } = inputs;
+  const target = flags.resourceTarget;
+  const issuerGiven = Boolean(
+    flags.issuer || env.get("AUTHCTL_ISSUER") || build.issuer,
+  );
   const profileHit = first<string>([
     ["flag", flags.profile],
     ["env", env.get("AUTHCTL_PROFILE")],
+    [
+      "resource",
+      target
+        ? profileForResource(config, target) ??
+          (target.create && !issuerGiven
+            ? newProfileName(config, target.url)
+            : undefined)
+        : undefined,
+    ],
     ["profile", config.defaultProfile],
     ["default", "default"],
   ]);
@@ -202,6 +243,78 @@ export function resolveSettings(inputs: SettingInputs): Settings {
       storage: storage.source,
     },
   };
+}
+
+/**
+ * The configured profile for a resource: the one whose `resource` is the
+ * URL (`exact`), or the one whose resource the URL lies under, the most
+ * specific first (`covers`). Undefined when none is.
+ */
+export function profileForResource(
+  config: ConfigFile,
+  target: Pick<ResourceTarget, "url" | "match">,
+): string | undefined {
+  const url = asUrl(target.url);
+  if (!url) return undefined;
+  let best: { name: string; length: number } | undefined;
+  for (const [name, profile] of Object.entries(config.profiles)) {
+    for (const resource of profile.provider?.resources ?? []) {
+      const r = asUrl(resource);
+      if (!r) continue;
+      const hit = target.match === "exact"
+        ? r.href === url.href
+        : resourceCovers(r, url);
+      if (hit && (!best || r.href.length > best.length)) {
+        best = { name, length: r.href.length };
+      }
+    }
+  }
+  return best?.name;
+}
+
+/**
+ * Whether a token for `resource` may be sent to `url`: the same origin, and
+ * the resource's path or a path below it.
+ */
+export function resourceCovers(resource: URL, url: URL): boolean {
+  if (resource.origin !== url.origin) return false;
+  const base = resource.pathname.replace(/\/$/, "");
+  return url.pathname === resource.pathname || url.pathname === base ||
+    url.pathname.startsWith(`${base}/`);
+}
+
+/**
+ * The profile name for a resource no profile has: its host (and port), or,
+ * when a profile of that name is another resource's, the host and path.
+ */
+function newProfileName(
+  config: ConfigFile,
+  resource: string,
+): string | undefined {
+  const url = asUrl(resource);
+  if (!url) return undefined;
+  const clean = (s: string) =>
+    s.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/-{2,}/g, "-")
+      .replace(/^[^A-Za-z0-9]+/, "").replace(/-+$/, "");
+  const bare = url.hostname.replace(/^\[|\]$/g, "");
+  const host = clean(
+    `${bare.includes(":") ? `ipv6-${bare}` : bare}${
+      url.port ? `-${url.port}` : ""
+    }`,
+  );
+  const candidates = [host, clean(`${host}-${url.pathname}`)];
+  for (let i = 2; i < 10; i++) candidates.push(`${candidates[1]}-${i}`);
+  return candidates.map((c) => c.slice(0, 64)).find((name) =>
+    PROFILE_NAME.test(name) && !(name in config.profiles)
+  );
+}
+
+function asUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -74,8 +74,29 @@ export function issuerMismatch(
   );
 }
 
-export function checkPkceSupport(metadata: oauth.AuthorizationServer): void {
+/**
+ * Refuses a provider whose metadata lists PKCE methods without S256; and,
+ * for one a protected resource named (`namedByResource`), one whose
+ * metadata does not list them at all, as the MCP authorization
+ * specification requires.
+ */
+export function checkPkceSupport(
+  metadata: oauth.AuthorizationServer,
+  namedByResource?: string,
+): void {
   const methods = metadata.code_challenge_methods_supported;
+  if (namedByResource !== undefined && !methods?.includes("S256")) {
+    throw new ProviderError(
+      "pkce_unsupported",
+      `The authorization server "${
+        stripControl(String(metadata.issuer))
+      }", which "${namedByResource}" names, does not list S256 in code_challenge_methods_supported${
+        methods
+          ? ` (it lists ${JSON.stringify(methods)})`
+          : " (its metadata has none)"
+      }. A client logging in to a resource by its metadata must refuse such a server (MCP authorization, PKCE): ask its admin to publish the PKCE methods it supports.`,
+    );
+  }
   if (methods && !methods.includes("S256")) {
     throw new ProviderError(
       "pkce_unsupported",

@@ -42,6 +42,12 @@ import {
   NO_ISSUER_CHECK,
   tenantTemplate,
 } from "./metadata.ts";
+import {
+  clientIsKnown,
+  type ClientRegistrationRequest,
+  registerClient,
+  type RegisteredClient,
+} from "./registration.ts";
 import { httpOptions, type RequestOptions } from "./request.ts";
 import { identityFrom } from "./userinfo.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, Http, type NetworkOptions } from "./http.ts";
@@ -80,6 +86,12 @@ export interface ProviderOptions {
    * authentication, refresh recipe, resources.
    */
   settings?: ProviderSettings;
+  /**
+   * The resource whose metadata (RFC 9728) named this issuer: discovery
+   * then follows the MCP authorization specification's order, and the
+   * metadata must list S256 among its PKCE methods.
+   */
+  namedByResource?: string;
 }
 
 /** Tokens from a successful grant, with the validated ID token's claims. */
@@ -148,6 +160,7 @@ export class Provider {
   #dpop?: oauth.DPoPHandle;
   #dpopKey?: DpopKey;
   #pushedLifetimeMs?: number;
+  readonly #discovered: oauth.AuthorizationServer;
 
   constructor(
     metadata: oauth.AuthorizationServer,
@@ -157,6 +170,7 @@ export class Provider {
     issuerTemplate?: string,
   ) {
     this.#httpClient = http;
+    this.#discovered = metadata;
     this.issuer = options.issuer;
     this.#settings = options.settings ?? {};
     this.#preset = presetOf(this.#settings.provider);
@@ -177,6 +191,49 @@ export class Provider {
       client_id: options.clientId,
       [oauth.clockTolerance]: CLOCK_TOLERANCE_S,
     };
+  }
+
+  /** The client ID this provider's requests carry. */
+  get clientId(): string {
+    return this.#options.clientId;
+  }
+
+  /**
+   * The same provider, bound to another client: the one a login chose when
+   * none was configured (registered, or a metadata document's URL).
+   */
+  forClient(clientId: string): Provider {
+    return new Provider(
+      this.#discovered,
+      { ...this.#options, clientId },
+      this.kind,
+      this.#httpClient,
+      this.#issuerTemplate,
+    );
+  }
+
+  /**
+   * Registers a public native client (RFC 7591) at the provider's
+   * `registration_endpoint`; see {@linkcode registerClient}.
+   */
+  async register(
+    request: ClientRegistrationRequest,
+  ): Promise<RegisteredClient> {
+    return await registerClient(this.metadata, request, {
+      ...this.#http(),
+      signal: this.#options.signal,
+    });
+  }
+
+  /**
+   * Whether the provider still knows this client; see
+   * {@linkcode clientIsKnown}.
+   */
+  async knowsClient(): Promise<boolean> {
+    return await clientIsKnown(this.metadata, this.#client, {
+      ...this.#tokenHttp(false),
+      signal: this.#options.signal,
+    });
   }
 
   /** How the client authenticates at the token endpoint. */
@@ -940,7 +997,11 @@ export class Provider {
         identity: identityFrom(await this.#profile(tokens.accessToken)),
       };
     }
-    if (!this.metadata.userinfo_endpoint || !tokens.identity?.sub) {
+    // Tokens for a resource (RFC 8707) are that resource's, not userinfo's.
+    if (
+      !this.metadata.userinfo_endpoint || !tokens.identity?.sub ||
+      this.#settings.resources?.length
+    ) {
       return tokens;
     }
     let info: oauth.UserInfoResponse;
@@ -1102,14 +1163,20 @@ export async function discoverProvider(
     );
   }
   let lastStatus = 0;
-  for (const algorithm of ["oidc", "oauth2"] as const) {
+  const tried: string[] = [];
+  for (
+    const { url, algorithm } of metadataLocations(
+      issuerUrl,
+      options.namedByResource !== undefined,
+    )
+  ) {
+    tried.push(url.href);
     let response: Response;
     try {
-      response = await oauth.discoveryRequest(issuerUrl, {
-        ...httpOptions(http, insecure),
-        // A GET without secrets: same-origin redirects are followed.
-        [oauth.customFetch]: http.discoveryFetch,
-        algorithm,
+      // A GET without secrets: same-origin redirects are followed.
+      response = await http.discoveryFetch(url.href, {
+        method: "GET",
+        headers: { accept: "application/json" },
       });
     } catch (err) {
       throw toAuthctlError(err, "discovery", options.signal, options.issuer);
@@ -1135,10 +1202,14 @@ export async function discoverProvider(
     if (metadata.issuer !== options.issuer && !template) {
       throw issuerMismatch(options.issuer, metadata.issuer);
     }
-    checkPkceSupport(metadata);
+    checkPkceSupport(metadata, options.namedByResource);
     const kind = settings.provider && settings.provider !== "oidc"
       ? preset.kind
-      : settings.provider === "oidc" || algorithm === "oidc"
+      : settings.provider === "oidc" || algorithm === "oidc" ||
+          // Named by a resource, an RFC 8414 document may be an OpenID
+          // provider's too: its scopes say so.
+          (options.namedByResource !== undefined &&
+            metadata.scopes_supported?.includes("openid"))
       ? "oidc"
       : "oauth2";
     return new Provider(
@@ -1151,6 +1222,41 @@ export async function discoverProvider(
   }
   throw new ProviderError(
     "discovery_failed",
-    `No OpenID Connect or OAuth 2.0 metadata found for the issuer "${options.issuer}" (HTTP ${lastStatus}). Check the issuer URL, or give the endpoints (authorization_endpoint, token_endpoint) of a provider without discovery.`,
+    `No OpenID Connect or OAuth 2.0 metadata found for the issuer "${options.issuer}" (HTTP ${lastStatus} from ${
+      tried.map((t) => `"${t}"`).join(", ")
+    }). Check the issuer URL, or give the endpoints (authorization_endpoint, token_endpoint) of a provider without discovery.`,
   );
+}
+
+/**
+ * Where an issuer's metadata may be, in the order tried. By default OpenID
+ * Connect discovery (path appended), then RFC 8414 (path inserted). For an
+ * authorization server named by a protected resource, the MCP
+ * authorization specification's order: RFC 8414 (path inserted), then
+ * OpenID Connect with the path inserted, then appended.
+ */
+export function metadataLocations(
+  issuer: URL,
+  namedByResource: boolean,
+): { url: URL; algorithm: "oidc" | "oauth2" }[] {
+  const path = issuer.pathname.replace(/\/$/, "");
+  const at = (p: string) => {
+    const url = new URL(issuer.href);
+    url.pathname = p.replace(/\/\/+/g, "/");
+    return url;
+  };
+  const oauth2 = {
+    url: at(`/.well-known/oauth-authorization-server${path}`),
+    algorithm: "oauth2" as const,
+  };
+  const oidcAppended = {
+    url: at(`${path}/.well-known/openid-configuration`),
+    algorithm: "oidc" as const,
+  };
+  if (!namedByResource) return [oidcAppended, oauth2];
+  const oidcInserted = {
+    url: at(`/.well-known/openid-configuration${path}`),
+    algorithm: "oidc" as const,
+  };
+  return path ? [oauth2, oidcInserted, oidcAppended] : [oauth2, oidcAppended];
 }

@@ -129,3 +129,33 @@ Deno.test("credential: a token shorter-lived than the margin is renewed at half 
   // Unknown lifetime: the margin as given.
   assertEquals(refreshMargin({ obtainedAt: now }, 60_000), 60_000);
 });
+
+Deno.test("credential: a token obtained for a resource serves only that resource (RFC 8707)", () => {
+  const forMcp: StoredCredential = {
+    ...stored,
+    provider: { resources: ["https://mcp.example/mcp"] },
+  };
+  // No resource asked for: the credential's own serves.
+  assertEquals(settingsMismatch(forMcp, settings({})), undefined);
+  assertEquals(
+    settingsMismatch(
+      forMcp,
+      settings({ provider: { resources: ["https://mcp.example/mcp"] } }),
+    ),
+    undefined,
+  );
+  assertEquals(
+    settingsMismatch(
+      forMcp,
+      settings({ provider: { resources: ["https://files.example/"] } }),
+    ),
+    `the resource "https://mcp.example/mcp", not "https://files.example/"`,
+  );
+  assertEquals(
+    settingsMismatch(
+      stored,
+      settings({ provider: { resources: ["https://mcp.example/mcp"] } }),
+    ),
+    `no particular resource, not "https://mcp.example/mcp"`,
+  );
+});

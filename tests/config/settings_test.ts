@@ -244,3 +244,112 @@ Deno.test("config dir: AUTHCTL_CONFIG_DIR, XDG, macOS and Windows defaults", () 
     "C:\\Users\\a\\AppData\\Roaming\\acmectl",
   );
 });
+
+const resourceConfig = parseConfig("config.toml", {
+  default_profile: "stage",
+  profiles: {
+    stage: { issuer: "https://stage.example", client_id: "c" },
+    "mcp.example": { resource: ["https://mcp.example/mcp"] },
+    "mcp.example-mcp-tools": { resource: ["https://mcp.example/mcp/tools"] },
+    "127.0.0.1-9728": { resource: ["http://127.0.0.1:9728/mcp"] },
+  },
+});
+
+const profileFor = (
+  resourceTarget: NonNullable<
+    Parameters<typeof resolveSettings>[0]["flags"]["resourceTarget"]
+  >,
+  flags: Parameters<typeof resolveSettings>[0]["flags"] = {},
+  env: Record<string, string> = {},
+) =>
+  resolveSettings({
+    flags: { ...flags, resourceTarget },
+    env: envFrom(env),
+    config: resourceConfig,
+    build: { ...build, issuer: "" },
+  });
+
+Deno.test("settings: the resource a command is about chooses the profile", () => {
+  const exact = profileFor({ url: "https://mcp.example/mcp", match: "exact" });
+  assertEquals(exact.profile, "mcp.example");
+  assertEquals(exact.sources.profile, "resource");
+  // `api URL`: the most specific resource the URL lies under.
+  assertEquals(
+    profileFor({ url: "https://mcp.example/mcp/tools/x", match: "covers" })
+      .profile,
+    "mcp.example-mcp-tools",
+  );
+  assertEquals(
+    profileFor({ url: "https://mcp.example/mcp/other", match: "covers" })
+      .profile,
+    "mcp.example",
+  );
+  // A path that merely starts alike is not under the resource.
+  assertEquals(
+    profileFor({ url: "https://mcp.example/mcpx", match: "covers" }).profile,
+    "stage",
+  );
+  assertEquals(
+    profileFor({ url: "https://mcp.example/mcp/tools", match: "exact" })
+      .profile,
+    "mcp.example-mcp-tools",
+  );
+  // A named profile wins.
+  assertEquals(
+    profileFor({ url: "https://mcp.example/mcp", match: "exact" }, {
+      profile: "prod",
+    }).profile,
+    "prod",
+  );
+  assertEquals(
+    profileFor({ url: "https://mcp.example/mcp", match: "exact" }, {}, {
+      AUTHCTL_PROFILE: "prod",
+    }).profile,
+    "prod",
+  );
+});
+
+Deno.test("settings: a login to a new resource gets a profile named after its host", () => {
+  const create = (url: string) => ({
+    url,
+    match: "exact" as const,
+    create: true,
+  });
+  assertEquals(
+    profileFor(create("https://api.other.example/mcp")).profile,
+    "api.other.example",
+  );
+  // Taken by another resource: the host and the path.
+  assertEquals(
+    profileFor(create("https://mcp.example/v2/mcp")).profile,
+    "mcp.example-v2-mcp",
+  );
+  assertEquals(
+    profileFor(create("http://127.0.0.1:9728/files")).profile,
+    "127.0.0.1-9728-files",
+  );
+  assertEquals(
+    profileFor(create("http://[::1]:8080/mcp")).profile,
+    "ipv6-1-8080",
+  );
+  // An issuer given by flag or environment: the ordinary profile.
+  assertEquals(
+    profileFor(create("https://api.other.example/mcp"), {
+      issuer: "https://id.example",
+    }).profile,
+    "stage",
+  );
+  assertEquals(
+    profileFor(create("https://api.other.example/mcp"), {}, {
+      AUTHCTL_ISSUER: "https://id.example",
+    })
+      .profile,
+    "stage",
+  );
+  // Without `create` (token --resource), no new profile.
+  assertEquals(
+    profileFor({ url: "https://api.other.example/mcp", match: "exact" })
+      .profile,
+    "stage",
+  );
+});

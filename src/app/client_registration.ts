@@ -1,0 +1,108 @@
+/**
+ * A client ID when none is configured, in the order the MCP authorization
+ * specification gives: a Client ID Metadata Document URL the profile or
+ * build names, where the provider accepts one; else the registration kept
+ * for this provider, while the provider still knows it; else a new RFC 7591
+ * registration as a public native client, kept for the next logins.
+ *
+ * @module
+ */
+
+import type { Settings } from "../config/settings.ts";
+import { UsageError } from "../errors.ts";
+import { parsePorts } from "../flows/callback_server.ts";
+import type { Provider } from "../oauth/provider.ts";
+import type { ClientRegistrationRequest } from "../oauth/registration.ts";
+import type { KeptRegistration } from "../store/registration_cache.ts";
+import type { AppDeps } from "./deps.ts";
+
+/** A client ID and how it was obtained. */
+export interface ChosenClient {
+  clientId: string;
+  how: "metadata_document" | "kept_registration" | "registered";
+}
+
+/** Chooses the client ID for a login without one (see the module doc). */
+export async function chooseClient(
+  deps: Pick<AppDeps, "registrations" | "terminal" | "appName">,
+  settings: Settings,
+  provider: Provider,
+): Promise<ChosenClient> {
+  const document = settings.provider.clientIdMetadataDocument;
+  if (
+    document &&
+    provider.metadata.client_id_metadata_document_supported === true
+  ) {
+    return { clientId: document, how: "metadata_document" };
+  }
+  const name = deps.appName ?? "authctl";
+  const issuer = provider.issuer;
+  const wanted = registrationRequest(name, settings, provider);
+  const kept = await deps.registrations?.get(issuer);
+  if (kept && covers(kept, wanted)) {
+    if (await provider.forClient(kept.clientId).knowsClient()) {
+      return { clientId: kept.clientId, how: "kept_registration" };
+    }
+    deps.terminal.err(
+      `The authorization server "${issuer}" no longer knows client "${kept.clientId}" (registered ${
+        new Date(kept.registeredAt).toISOString()
+      }); registering again.\n`,
+    );
+    await deps.registrations?.delete(issuer);
+  }
+  if (!provider.metadata.registration_endpoint) {
+    throw new UsageError(
+      "missing_settings",
+      `Profile "${settings.profile}" has no client ID configured (--client-id or AUTHCTL_CLIENT_ID), and the authorization server "${issuer}" offers no way to get one without it: no dynamic client registration (registration_endpoint)${
+        document
+          ? ", and it does not accept Client ID Metadata Documents (client_id_metadata_document_supported)"
+          : ""
+      }. Have a client registered for ${name} there and give its ID.`,
+    );
+  }
+  const registered = await provider.register(wanted);
+  await deps.registrations?.set(issuer, {
+    clientId: registered.clientId,
+    registeredAt: registered.issuedAt ?? Date.now(),
+    redirectUris: registered.redirectUris,
+    grantTypes: registered.grantTypes,
+  });
+  deps.terminal.err(
+    `Registered with "${issuer}" as client "${registered.clientId}" (dynamic client registration, RFC 7591); the next logins there use it too.\n`,
+  );
+  return { clientId: registered.clientId, how: "registered" };
+}
+
+/**
+ * What to register: the loopback redirect URI without a port (RFC 8252 §7.3
+ * lets a native client use any port), plus each fixed port the profile
+ * names; the device grant when the provider offers it.
+ */
+export function registrationRequest(
+  clientName: string,
+  settings: Pick<Settings, "ports">,
+  provider: Pick<Provider, "redirectShape" | "metadata">,
+): ClientRegistrationRequest {
+  const shape = provider.redirectShape;
+  const uris = [`http://${shape.host}${shape.path}`];
+  const ports = shape.port !== undefined
+    ? [shape.port]
+    : parsePorts(settings.ports).filter((p) => p !== 0);
+  for (const port of ports.slice(0, 10)) {
+    uris.push(`http://${shape.host}:${port}${shape.path}`);
+  }
+  return {
+    clientName,
+    redirectUris: uris,
+    deviceGrant: Boolean(provider.metadata.device_authorization_endpoint),
+  };
+}
+
+/**
+ * Whether a kept registration serves this login: it has every redirect URI
+ * wanted. Grants are not compared: a server that left one out of the
+ * registration would leave it out again.
+ */
+function covers(kept: KeptRegistration, wanted: ClientRegistrationRequest) {
+  return wanted.redirectUris.every((u) => kept.redirectUris.includes(u));
+}
