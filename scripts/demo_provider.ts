@@ -164,9 +164,10 @@ export async function startDemoProvider(
           },
           resourceIndicators: {
             enabled: true,
-            // The resource the authorization request named serves the
-            // token request that omits it.
-            useGrantedResource: () => true,
+            // Strict: a token or refresh request that does not name the
+            // resource again gets a token that is not the resource's (and
+            // the demo resource refuses it).
+            useGrantedResource: () => false,
             getResourceServerInfo: (_ctx: unknown, indicator: string) => {
               const url = new URL(indicator);
               if (url.hostname !== "127.0.0.1") {

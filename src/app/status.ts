@@ -51,6 +51,8 @@ export interface StatusReport {
   identity: IdentityClaims | null;
   /** Granted scopes. */
   scopes: string[] | null;
+  /** The resources (RFC 8707) the tokens are for, or null for none. */
+  resources: string[] | null;
   /** ISO 8601 UTC expiry of the access token, or null when unknown. */
   expiresAt: string | null;
   /** Seconds until the access token expires (negative: expired), or null. */
@@ -87,6 +89,7 @@ export async function status(
     email: null,
     identity: null,
     scopes: null,
+    resources: null,
     expiresAt: null,
     expiresIn: null,
     accessTokenValid: null,
@@ -154,6 +157,9 @@ export async function status(
     email: identity?.email ?? null,
     identity: identity ?? null,
     scopes: credential.grantedScope.split(" ").filter(Boolean),
+    resources: credential.provider?.resources?.length
+      ? credential.provider.resources
+      : null,
     expiresAt: credential.expiresAt === undefined
       ? null
       : new Date(credential.expiresAt).toISOString(),

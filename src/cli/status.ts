@@ -53,6 +53,9 @@ export const statusCommand = () =>
         if (report.issuer) lines.push(["Issuer", report.issuer]);
         if (report.clientId) lines.push(["Client ID", report.clientId]);
         if (report.scopes) lines.push(["Scopes", report.scopes.join(" ")]);
+        if (report.resources) {
+          lines.push(["Resource", report.resources.join(" ")]);
+        }
         const token = describeAccessToken(report, now);
         if (token) lines.push(["Access token", token]);
         if (report.canRefresh !== null) {

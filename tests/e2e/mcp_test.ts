@@ -103,7 +103,28 @@ Deno.test({
         const body = JSON.parse(r.stdout);
         assertEquals(body.resource, mcp);
         assertEquals(body.sub, "alice");
+        const status = await runCli(
+          ["status", "--json", "--profile", `127.0.0.1-${port}`],
+          env,
+        );
+        assertEquals(JSON.parse(status.stdout).resources, [mcp]);
       });
+
+      await t.step(
+        "a refresh asks for the same resource: the new token is accepted",
+        async () => {
+          const old = (await runCli(["token", "--resource", mcp], env)).stdout;
+          const r = await runCli(
+            ["token", "--force-refresh", "--resource", mcp],
+            env,
+          );
+          assertEquals(r.code, 0, r.stderr);
+          assert(r.stdout !== old, "no new token");
+          assertEquals((await stats(provider.issuer)).refreshSuccess, 1);
+          const api = await runCli(["api", mcp], env);
+          assertEquals(api.code, 0, api.stderr);
+        },
+      );
 
       await t.step(
         "a second resource: its own profile and token, the same registration",
