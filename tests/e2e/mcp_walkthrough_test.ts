@@ -57,17 +57,22 @@ Deno.test({
       clearEnv: true,
       stdin: "null",
       stdout: "piped",
-      stderr: "null",
+      stderr: "piped",
     }).spawn();
     let shown = "";
-    const reading = (async () => {
-      for await (
-        const chunk of demo.stdout.pipeThrough(new TextDecoderStream())
-      ) shown += chunk;
-    })();
+    let exited = false;
+    demo.status.then(() => exited = true);
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        shown += chunk;
+      }
+    };
+    const reading = Promise.all([read(demo.stdout), read(demo.stderr)]);
     try {
       const deadline = Date.now() + 30_000;
-      while (!/Press Ctrl-C to stop/.test(shown) && Date.now() < deadline) {
+      while (
+        !/Press Ctrl-C to stop/.test(shown) && !exited && Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 50));
       }
       assertMatch(
