@@ -18,12 +18,14 @@ export function examplesFor(path: string, name: string): string[] {
       `${name} login`,
       `${name} login --flow device                # over SSH: a code to enter on any device`,
       `${name} login --provider github --client-id Iv1.0123456789abcdef`,
+      `${name} login --resource https://mcp.example.com/mcp   # an API that says where to log in`,
     ],
     status: [`${name} status`, `${name} status --json | jq .expiresIn`],
     token: [
       `curl -H "Authorization: Bearer $(${name} token)" ${api}`,
       `${name} token --format kubectl --id-token   # a kubeconfig exec credential`,
       `${name} token --force-refresh               # after your permissions changed`,
+      `${name} token --resource https://mcp.example.com/mcp`,
     ],
     header: [
       `${name} header | curl -H @- ${api}`,

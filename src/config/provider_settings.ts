@@ -260,7 +260,8 @@ export const PROVIDER_SETTING_SPECS: readonly ProviderSettingSpec[] = [
     profile: "resource",
     build: "AUTHCTL_BUILD_RESOURCE",
     kind: { type: "urls" },
-    brief: "RFC 8707 resource the tokens are for, repeatable",
+    brief:
+      "RFC 8707 resource the tokens are for, repeatable; with no issuer, login asks the resource where to log in",
   },
   {
     key: "par",
