@@ -11,7 +11,8 @@
  * `mcp:read`, `mcp:admin` and `files:read`.
  *
  * Run: `deno run -A scripts/demo_provider.ts [--port N] [--access-token-ttl S]
- * [--resources] [--closed-registration]`.
+ * [--resources] [--closed-registration]
+ * [--client-id-metadata-documents [--ca-file PEM]]`.
  * Prints one JSON line `{"issuer": …, "clientId": …}` on stdout once it listens.
  *
  * @module
@@ -49,6 +50,11 @@ export interface DemoProviderOptions {
   resources?: boolean;
   /** With `resources`: registration needs an initial access token. */
   closedRegistration?: boolean;
+  /**
+   * Accept Client ID Metadata Documents (an https URL as the client ID),
+   * fetched trusting this CA bundle too (a test's private CA).
+   */
+  clientIdMetadataDocuments?: { caFile?: string };
 }
 
 /** The scopes the demo's protected resources know. */
@@ -76,6 +82,15 @@ function nativeClient(clientId: string) {
     ],
     response_types: ["code"],
   };
+}
+
+/** A fetch that trusts `caFile` as well as the system's roots. */
+function fetchTrusting(caFile: string) {
+  const client = Deno.createHttpClient({
+    caCerts: [Deno.readTextFileSync(caFile)],
+  });
+  return (url: string, init: RequestInit) =>
+    fetch(url, { ...init, client } as RequestInit);
 }
 
 /** Starts the provider on 127.0.0.1. */
@@ -154,6 +169,9 @@ export async function startDemoProvider(
         : {}),
       introspection: { enabled: true },
       userinfo: { enabled: true },
+      ...(options.clientIdMetadataDocuments
+        ? { clientIdMetadataDocument: { enabled: true, ack: "draft-02" } }
+        : {}),
       ...(options.resources
         ? {
           registration: {
@@ -184,6 +202,9 @@ export async function startDemoProvider(
         }
         : {}),
     },
+    ...(options.clientIdMetadataDocuments?.caFile
+      ? { fetch: fetchTrusting(options.clientIdMetadataDocuments.caFile) }
+      : {}),
     // As most MCP authorization servers do: a refresh token for any client
     // registered for the refresh grant (without offline_access's consent).
     ...(options.resources
@@ -252,6 +273,8 @@ if (import.meta.main) {
       "dpop-nonce": { type: "boolean", default: false },
       resources: { type: "boolean", default: false },
       "closed-registration": { type: "boolean", default: false },
+      "client-id-metadata-documents": { type: "boolean", default: false },
+      "ca-file": { type: "string" },
     },
   });
   // oidc-provider warns about its development defaults; they are the point here.
@@ -264,6 +287,9 @@ if (import.meta.main) {
     dpopNonce: values["dpop-nonce"],
     resources: values.resources,
     closedRegistration: values["closed-registration"],
+    clientIdMetadataDocuments: values["client-id-metadata-documents"]
+      ? { caFile: values["ca-file"] }
+      : undefined,
   });
   console.log(
     JSON.stringify({ issuer: provider.issuer, clientId: provider.clientId }),

@@ -25,6 +25,7 @@ import {
 import { browserLogin } from "../support/browser_login.ts";
 import { AUTH_URL, cliEnv, runCli, spawnCli } from "../support/cli.ts";
 import { type ProviderProcess, startProvider } from "../support/provider.ts";
+import { makeTestCertificates } from "../support/tls.ts";
 
 async function stats(issuer: string) {
   return await (await fetch(`${issuer}/__test/stats`)).json();
@@ -328,6 +329,73 @@ Deno.test({
       await resource.close();
       await provider.stop();
       await Deno.remove(configDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e: a Client ID Metadata Document is the client ID where the server accepts one",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const certificates = await makeTestCertificates(dir);
+    // The document, at an https URL (the client ID) the provider fetches.
+    let documentUrl = "";
+    let fetched = 0;
+    const host = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: certificates.cert,
+      key: certificates.key,
+      onListen() {},
+    }, () => {
+      fetched++;
+      return Response.json({
+        client_id: documentUrl,
+        client_name: "authctl",
+        application_type: "native",
+        token_endpoint_auth_method: "none",
+        redirect_uris: ["http://127.0.0.1/callback"],
+        grant_types: ["authorization_code", "refresh_token"],
+        response_types: ["code"],
+      });
+    });
+    documentUrl = `https://127.0.0.1:${host.addr.port}/authctl.json`;
+    const provider = await startProvider([
+      "--resources",
+      "--client-id-metadata-documents",
+      "--ca-file",
+      certificates.caFile,
+    ]);
+    const resource = await startDemoResource({ issuer: provider.issuer });
+    const browser = await launchChromium();
+    try {
+      const env = cliEnv(`${dir}/config`, {
+        AUTHCTL_STORAGE: "file",
+        AUTHCTL_CLIENT_ID_METADATA_DOCUMENT: documentUrl,
+      });
+      delete env.AUTHCTL_PROMPT;
+      const mcp = `${resource.origin}/mcp`;
+      const r = await browserLogin(browser, ["--resource", mcp], env);
+      assertMatch(
+        r.stderr,
+        new RegExp(`client_id=${encodeURIComponent(documentUrl)}&`),
+      );
+      assertNotMatch(r.stderr, /Registered with/);
+      assertEquals((await stats(provider.issuer)).registrations, 0);
+      assert(fetched > 0, "the provider never fetched the document");
+      const api = await runCli(["api", mcp], env);
+      assertEquals(api.code, 0, api.stderr);
+      const token = await runCli(["token", "--json", "--resource", mcp], env);
+      assertEquals(token.code, 0, token.stderr);
+    } finally {
+      await browser.close();
+      await resource.close();
+      await provider.stop();
+      await host.shutdown();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

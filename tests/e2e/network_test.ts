@@ -9,6 +9,7 @@ import { AUTH_URL, cliEnv, runCli, spawnCli } from "../support/cli.ts";
 import { startHostileProvider } from "../support/hostile_provider.ts";
 import { startRawServer } from "../support/raw_http.ts";
 import { sampleProcesses } from "../support/proc.ts";
+import { makeTestCertificates } from "../support/tls.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -155,24 +156,9 @@ Deno.test({
   ...opts,
   fn: () =>
     withDir(async (dir) => {
-      const sh = (cmd: string) =>
-        new Deno.Command("sh", {
-          args: ["-c", cmd],
-          cwd: dir,
-          stderr: "null",
-          stdout: "null",
-        }).output();
-      await sh(
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=authctl-test-ca -keyout ca.key -out ca.pem" +
-          " && openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout srv.key -out srv.csr" +
-          " && printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf" +
-          " && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out srv.pem",
-      );
+      const certificates = await makeTestCertificates(dir);
       const h = await startHostileProvider({
-        tls: {
-          cert: await Deno.readTextFile(`${dir}/srv.pem`),
-          key: await Deno.readTextFile(`${dir}/srv.key`),
-        },
+        tls: { cert: certificates.cert, key: certificates.key },
       });
       try {
         const env = cliEnv(`${dir}/cfg`, {
