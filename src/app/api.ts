@@ -78,7 +78,10 @@ export class HttpStatusError extends AuthctlError {
  * {@linkcode ProviderError} (exit 3).
  */
 export async function callApi(
-  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
+  deps: Pick<
+    AppDeps,
+    "store" | "clock" | "locks" | "signal" | "network" | "registrations"
+  >,
   settings: Settings,
   request: ApiRequest,
   output: ApiOutput,

@@ -39,7 +39,10 @@ export interface RefreshOptions {
  * exit-4 errors when that is impossible.
  */
 export async function freshCredential(
-  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
+  deps: Pick<
+    AppDeps,
+    "store" | "clock" | "locks" | "signal" | "network" | "registrations"
+  >,
   settings: Settings,
   minTtlMs: number,
   fresh: Freshness = isFresh,
@@ -91,6 +94,24 @@ export async function freshCredential(
           `${err.message} Log in again.`,
           "refresh_rejected",
         );
+      }
+      if (err instanceof AuthctlError && err.code === "client_rejected") {
+        const kept = await deps.registrations?.get(current.issuer);
+        if (kept?.clientId === current.clientId) {
+          // A registration the server forgot: the next login registers
+          // again, and these tokens are never tried again.
+          await deps.registrations?.delete(current.issuer);
+          await deps.store.set(settings.profile, {
+            ...current,
+            refreshToken: undefined,
+            unusable: err.message,
+          }).catch(() => {});
+          throw notLoggedIn(
+            settings.profile,
+            `${err.message} It was registered by an earlier login, and the server has forgotten it; log in again to register anew.`,
+            "registration_forgotten",
+          );
+        }
       }
       throw err;
     }

@@ -31,7 +31,10 @@ export interface TokenOptions {
  * set, with nothing written) or throws exit-4 errors.
  */
 export async function getToken(
-  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
+  deps: Pick<
+    AppDeps,
+    "store" | "clock" | "locks" | "signal" | "network" | "registrations"
+  >,
   settings: Settings,
   options: TokenOptions = {},
 ): Promise<StoredCredential> {
@@ -59,7 +62,10 @@ export interface IdToken {
  * margin: what a CLI presents to a backend that accepts ID tokens.
  */
 export async function getIdToken(
-  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
+  deps: Pick<
+    AppDeps,
+    "store" | "clock" | "locks" | "signal" | "network" | "registrations"
+  >,
   settings: Settings,
   options: TokenOptions = {},
 ): Promise<IdToken> {

@@ -732,6 +732,21 @@ export class Provider {
           { cause: err },
         );
       }
+      if (
+        err instanceof oauth.ResponseBodyError && err.error === "invalid_client"
+      ) {
+        // The client itself is unknown now (a registration the server
+        // forgot, or a client its admin removed).
+        throw new ProviderError(
+          "client_rejected",
+          `The provider no longer accepts client "${this.#options.clientId}" (invalid_client)${
+            err.error_description
+              ? `: ${stripControl(err.error_description)}`
+              : ""
+          }.`,
+          { cause: err },
+        );
+      }
       throw this.#skewError(err) ??
         toAuthctlError(err, "refresh response", this.#options.signal);
     }

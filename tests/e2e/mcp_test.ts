@@ -31,6 +31,13 @@ async function stats(issuer: string) {
   return await (await fetch(`${issuer}/__test/stats`)).json();
 }
 
+/** The same server, restarted: its registrations were in memory. */
+async function restart(provider: ProviderProcess): Promise<ProviderProcess> {
+  const port = new URL(provider.issuer).port;
+  await provider.stop();
+  return await startProvider(["--resources", "--port", port]);
+}
+
 async function registrations(configDir: string) {
   return JSON.parse(
     await Deno.readTextFile(`${configDir}/registrations.json`),
@@ -264,14 +271,42 @@ Deno.test({
       );
 
       await t.step(
-        "a provider that forgot the registration gets a new one",
+        "a refresh the server refuses for a forgotten registration: exit 4, and the next login registers anew",
         async () => {
           const before = (await registrations(configDir))[provider.issuer]
             .client_id;
-          const issuerPort = new URL(provider.issuer).port;
-          await provider.stop();
-          // The same server, restarted: its registrations were in memory.
-          provider = await startProvider(["--resources", "--port", issuerPort]);
+          provider = await restart(provider);
+          const r = await runCli(
+            ["token", "--force-refresh", "--resource", mcp],
+            env,
+          );
+          assertEquals(r.code, 4, r.stderr);
+          assertMatch(
+            r.stderr,
+            new RegExp(
+              `no longer accepts client "${before}" \\(invalid_client\\).*log in again to register anew`,
+            ),
+          );
+          // Forgotten here too, so the next login does not even ask.
+          assertEquals(
+            (await registrations(configDir))[provider.issuer],
+            undefined,
+          );
+          const login = await browserLogin(browser, ["--resource", mcp], env);
+          assertNotMatch(login.stderr, /no longer knows/);
+          assertMatch(login.stderr, /Registered with/);
+          assertEquals((await stats(provider.issuer)).registrations, 1);
+          const api = await runCli(["api", mcp], env);
+          assertEquals(api.code, 0, api.stderr);
+        },
+      );
+
+      await t.step(
+        "a kept registration the server forgot is found out before the browser opens",
+        async () => {
+          const before = (await registrations(configDir))[provider.issuer]
+            .client_id;
+          provider = await restart(provider);
           const r = await browserLogin(
             browser,
             ["--resource", mcp, "--force"],
