@@ -24,6 +24,8 @@ export interface ProfileSummary {
   hasCredentials: boolean;
   issuer?: string;
   clientId?: string;
+  /** The resources it logs in to (`login --resource`). */
+  resources?: string[];
 }
 
 /** Every profile that is configured or has credentials. */
@@ -41,6 +43,7 @@ export async function listProfiles(
     hasCredentials: withCredentials.has(name),
     issuer: config.profiles[name]?.issuer,
     clientId: config.profiles[name]?.clientId,
+    resources: config.profiles[name]?.provider?.resources,
   }));
 }
 

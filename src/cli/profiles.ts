@@ -56,7 +56,12 @@ const listCommand = () =>
         for (const p of list) {
           cli.terminal.out(
             `${p.isDefault ? "*" : " "} ${p.name.padEnd(16)} ${
-              (p.issuer ?? "(not in config)").padEnd(40)
+              (p.issuer ??
+                (p.resources?.length
+                  ? `resource ${p.resources.join(" ")}`
+                  : p.configured
+                  ? "(no issuer)"
+                  : "(not in config)")).padEnd(40)
             } ${p.hasCredentials ? "logged in" : ""}`.trimEnd() + "\n",
           );
         }

@@ -153,6 +153,15 @@ Deno.test({
           assertEquals(a.code, 0, a.stderr);
           assertEquals(b.code, 0, b.stderr);
           assert(a.stdout.trim() !== b.stdout.trim(), "one token for both");
+          const list = await runCli(["profiles", "list"], env);
+          assertMatch(
+            list.stdout,
+            new RegExp(`127\\.0\\.0\\.1-${port} +resource ${mcp} +logged in`),
+          );
+          assertMatch(
+            list.stdout,
+            new RegExp(`127\\.0\\.0\\.1-${port}-files +resource ${files}`),
+          );
         },
       );
 
