@@ -82,33 +82,29 @@ export async function freshCredential(
         tid: current.identity?.tid,
       });
     } catch (err) {
-      if (err instanceof AuthctlError && err.code === "refresh_rejected") {
-        // Never retried: mark the entry so nothing replays the old token.
+      // Never retried: the entry is marked so nothing replays the old token.
+      const retire = async (fix: string, code: string) => {
         await deps.store.set(settings.profile, {
           ...current,
           refreshToken: undefined,
-          unusable: err.message,
+          unusable: (err as Error).message,
         }).catch(() => {});
-        throw notLoggedIn(
+        return notLoggedIn(
           settings.profile,
-          `${err.message} Log in again.`,
-          "refresh_rejected",
+          `${(err as Error).message} ${fix}`,
+          code,
         );
+      };
+      if (err instanceof AuthctlError && err.code === "refresh_rejected") {
+        throw await retire("Log in again.", "refresh_rejected");
       }
       if (err instanceof AuthctlError && err.code === "client_rejected") {
         const kept = await deps.registrations?.get(current.issuer);
         if (kept?.clientId === current.clientId) {
-          // A registration the server forgot: the next login registers
-          // again, and these tokens are never tried again.
+          // A registration the server forgot: the next login registers anew.
           await deps.registrations?.delete(current.issuer);
-          await deps.store.set(settings.profile, {
-            ...current,
-            refreshToken: undefined,
-            unusable: err.message,
-          }).catch(() => {});
-          throw notLoggedIn(
-            settings.profile,
-            `${err.message} It was registered by an earlier login, and the server has forgotten it; log in again to register anew.`,
+          throw await retire(
+            "It was registered by an earlier login, and the server has forgotten it; log in again to register anew.",
             "registration_forgotten",
           );
         }
