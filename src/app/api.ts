@@ -180,14 +180,12 @@ async function insufficientScope(
   response: Response,
 ): Promise<string[] | undefined> {
   if (response.status !== 403) return undefined;
-  const { challengesOf, tokenChallenge } = await import(
+  const { challengesOf, isScopeToken, tokenChallenge } = await import(
     "../oauth/challenge.ts"
   );
   const challenge = tokenChallenge(await challengesOf(response));
   if (challenge?.error !== "insufficient_scope") return undefined;
-  const scopes = (challenge.scope ?? "").split(" ").filter((s) =>
-    /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)
-  );
+  const scopes = (challenge.scope ?? "").split(" ").filter(isScopeToken);
   return scopes.length ? scopes : undefined;
 }
 

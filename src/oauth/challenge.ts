@@ -55,3 +55,11 @@ export function tokenChallenge(
   return (challenges.find((c) => c.scheme === "bearer") ??
     challenges.find((c) => c.scheme === "dpop"))?.parameters;
 }
+
+/**
+ * Whether `s` is an RFC 6749 §3.3 scope-token: what a server's scope lists
+ * are filtered to before they reach the terminal, a request or a file.
+ */
+export function isScopeToken(s: unknown): s is string {
+  return typeof s === "string" && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s);
+}

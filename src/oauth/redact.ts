@@ -14,6 +14,8 @@ export const SECRET_NAMES = [
   "code_verifier",
   "device_code",
   "client_secret",
+  // RFC 7592: what manages a dynamic registration.
+  "registration_access_token",
   "token",
   "assertion",
   "password",

@@ -16,7 +16,7 @@
 import * as oauth from "oauth4webapi";
 import { ProviderError, stripControl, UsageError } from "../errors.ts";
 import { isLoopbackHost } from "../platform/env.ts";
-import { challengesOf, tokenChallenge } from "./challenge.ts";
+import { challengesOf, isScopeToken, tokenChallenge } from "./challenge.ts";
 import { toAuthctlError } from "./failure.ts";
 import { Http, type NetworkOptions } from "./http.ts";
 import { NO_ISSUER_CHECK } from "./metadata.ts";
@@ -219,12 +219,14 @@ function checkDocument(
       `The metadata of "${resource.href}" (at "${found.url.href}") names no authorization server (authorization_servers), so there is nowhere to log in. Configure one with --issuer.`,
     );
   }
+  // Scope-tokens only: nothing else reaches the terminal, the
+  // authorization request or config.toml.
   const supported = Array.isArray(document.scopes_supported)
-    ? document.scopes_supported.filter((s): s is string =>
-      typeof s === "string" && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)
-    )
+    ? document.scopes_supported.filter(isScopeToken)
     : [];
-  const fromChallenge = (challenge?.scope ?? "").split(" ").filter(Boolean);
+  const fromChallenge = (challenge?.scope ?? "").split(" ").filter(
+    isScopeToken,
+  );
   return {
     resource: document.resource,
     metadataUrl: found.url.href,

@@ -22,3 +22,12 @@ Deno.test("redact: Bearer and DPoP credentials go, prose about them stays", () =
   );
   assertEquals(redact("id eyJhbGciOi.eyJzdWIiOi.c2ln"), "id [redacted JWT]");
 });
+
+Deno.test("redact: a registration's management token (RFC 7592)", () => {
+  assertEquals(
+    redact(
+      '{"client_id":"abc","registration_access_token":"SECRET123","registration_client_uri":"https://as.example/reg/abc"}',
+    ),
+    '{"client_id":"abc","registration_access_token":"[redacted]","registration_client_uri":"https://as.example/reg/abc"}',
+  );
+});

@@ -10,7 +10,11 @@ import {
   assertThrows,
 } from "../support/assert.ts";
 import { startDemoResource } from "../../scripts/demo_resource.ts";
-import { challengesOf, tokenChallenge } from "../../src/oauth/challenge.ts";
+import {
+  challengesOf,
+  isScopeToken,
+  tokenChallenge,
+} from "../../src/oauth/challenge.ts";
 import {
   discoverProtectedResource,
   validateResourceUrl,
@@ -130,4 +134,11 @@ Deno.test("authorization server metadata: the MCP order for a server a resource 
     "oidc https://as.example/tenant1/.well-known/openid-configuration",
     "oauth2 https://as.example/.well-known/oauth-authorization-server/tenant1",
   ]);
+});
+
+Deno.test("challenge: only scope-tokens survive (no control characters reach the terminal)", () => {
+  assertEquals(
+    ["mcp:read", "a\x1b[31m", "", 'b"c', "ok"].filter(isScopeToken),
+    ["mcp:read", "ok"],
+  );
 });
