@@ -70,7 +70,7 @@ export async function loginToResource(
   const issuer = found.authorizationServers[0];
   try {
     // Printed and stored as it is: no control characters or spaces.
-    if (/[\x00-\x20\x7f]/.test(issuer)) {
+    if ([...issuer].some((c) => c <= " " || c === "\x7f")) {
       throw new Error("it contains spaces or control characters.");
     }
     validateIssuer(issuer);
