@@ -12,6 +12,7 @@ import {
   AuthctlError,
   ExitCode,
   InterruptedError,
+  isClosedOutput,
   stripControl,
 } from "./src/errors.ts";
 import { systemBrowser } from "./src/platform/browser.ts";
@@ -72,10 +73,22 @@ try {
 // event loop turns. `token` with a fresh token runs start to finish without
 // one, so it would exit first and never be cached: every start would
 // compile everything again (about 10 ms, measured). One empty write turns it.
-await Deno.stderr.write(new Uint8Array(0));
+await Deno.stderr.write(new Uint8Array(0)).catch(() => {});
 Deno.exit(code);
 
 function report(err: unknown): number {
+  // The reader of stdout has gone (`| head -1`): end quietly, as git does.
+  if (isClosedOutput(err)) return ExitCode.outputClosed;
+  try {
+    return describe(err);
+  } catch (again) {
+    // stderr itself is closed: nothing can be said.
+    if (isClosedOutput(again)) return ExitCode.outputClosed;
+    throw again;
+  }
+}
+
+function describe(err: unknown): number {
   if (err instanceof AuthctlError) {
     terminal.err(`${buildInfo.name}: ${redact(stripControl(err.message))}\n`);
     return err.exitCode;

@@ -21,6 +21,12 @@ export const ExitCode = {
   /** `exec`: no such program. */
   commandNotFound: 127,
   interrupted: 130,
+  /**
+   * Standard output was closed by its reader (`authctl --help | head -1`):
+   * the end, quietly, with the status a shell gives a program killed by
+   * SIGPIPE (128 + 13), as git and gh do.
+   */
+  outputClosed: 141,
 } as const;
 
 /** One of the documented exit codes. */
@@ -122,4 +128,16 @@ export class StorageError extends AuthctlError {
 export function stripControl(text: string): string {
   // deno-lint-ignore no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
+}
+
+/**
+ * Whether `err` (or an error it was caused by) is a write to a pipe whose
+ * reader has gone: nothing to report, the output is simply not wanted.
+ */
+export function isClosedOutput(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof Deno.errors.BrokenPipe) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -7,8 +7,12 @@
 
 import { buildInfo } from "../config/build_info.ts";
 import { PROTOCOL_SCOPES, type Settings } from "../config/settings.ts";
+import {
+  type DpopMode,
+  PROVIDER_SETTING_SPECS,
+} from "../config/provider_settings.ts";
 import { NotLoggedInError, UsageError } from "../errors.ts";
-import type { StoredCredential } from "../store/types.ts";
+import type { IdentityClaims, StoredCredential } from "../store/types.ts";
 
 /** Default minimum remaining lifetime of a handed-out access token. */
 export const DEFAULT_MIN_TTL_MS = 60_000;
@@ -16,7 +20,9 @@ export const DEFAULT_MIN_TTL_MS = 60_000;
 /**
  * Describes how `credential` differs from the configured settings, or returns
  * undefined when it serves them. A setting configured nowhere (empty) takes
- * the credential's own value.
+ * the credential's own value. A credential obtained for more scopes serves
+ * a request for fewer; resources must be the same set (a token for several
+ * resources is never handed to one of them alone).
  */
 export function settingsMismatch(
   credential: StoredCredential,
@@ -28,14 +34,11 @@ export function settingsMismatch(
   if (settings.clientId && settings.clientId !== credential.clientId) {
     return `client ID "${credential.clientId}", not "${settings.clientId}"`;
   }
-  if (
-    settings.sources.scopes !== "default" &&
-    !sameSet(settings.scopes, credential.scopes)
-  ) {
-    return `scopes "${
-      credential.scopes.filter((s) => !PROTOCOL_SCOPES.includes(s as never))
-        .join(" ")
-    }", not "${settings.scopes.join(" ")}"`;
+  if (!scopesServe(credential, settings)) {
+    const own = ownScopes(credential.scopes);
+    return `${
+      own.length ? `the scopes "${own.join(" ")}"` : "no scopes"
+    }, not "${settings.scopes.join(" ")}"`;
   }
   if (settings.audience && settings.audience !== credential.audience) {
     return `audience "${credential.audience}", not "${settings.audience}"`;
@@ -50,7 +53,116 @@ export function settingsMismatch(
         : "no particular resource"
     }, not "${resources.join(" ")}"`;
   }
+  // Bearer tokens asked for (`dpop = "never"`): bound ones do not serve.
+  if (settings.provider.dpop === "never" && credential.dpop) {
+    return `a proof-of-possession key (DPoP), not bearer tokens (dpop never)`;
+  }
   return undefined;
+}
+
+/** Whether the credential's scopes include every one the settings ask for. */
+function scopesServe(credential: StoredCredential, settings: Settings) {
+  if (settings.sources.scopes === "default") return true;
+  const had = new Set(ownScopes(credential.scopes));
+  return ownScopes(settings.scopes).every((s) => had.has(s));
+}
+
+/** The scopes of a list that are not the protocol's own. */
+function ownScopes(scopes: readonly string[]): string[] {
+  return scopes.filter((s) =>
+    !(PROTOCOL_SCOPES as readonly string[]).includes(s)
+  );
+}
+
+/** What a login hint changes from the settings it is built from. */
+export interface LoginChange {
+  /** The scopes to log in with (each a `--scope`). */
+  scopes?: readonly string[];
+  /** `--dpop`. */
+  dpop?: DpopMode;
+}
+
+/**
+ * The login command that obtains credentials serving `settings`: the
+ * profile, and everything this command was given as a flag (the
+ * environment and config.toml the login shares). For a credential
+ * obtained with other scopes, `change.scopes` asks for both sets, so the
+ * new credential serves this command and the ones before it.
+ */
+export function loginCommand(
+  settings: Settings,
+  change: LoginChange = {},
+): string {
+  const args = [buildInfo.name, "login"];
+  const resources = settings.provider.resources ?? [];
+  if (
+    settings.sources.profile === "resource" && resources.length === 1 &&
+    !settings.issuer
+  ) {
+    args.push("--resource", resources[0]);
+  } else if (
+    settings.profile !== "default" || settings.sources.profile === "flag"
+  ) {
+    args.push("--profile", settings.profile);
+  }
+  if (settings.sources.issuer === "flag") {
+    args.push("--issuer", settings.issuer);
+  }
+  if (settings.sources.clientId === "flag") {
+    args.push("--client-id", settings.clientId);
+  }
+  const scopes = change.scopes ??
+    (settings.sources.scopes === "flag" ? settings.scopes : []);
+  for (const scope of scopes) args.push("--scope", scope);
+  if (settings.sources.audience === "flag") {
+    args.push("--audience", settings.audience);
+  }
+  const given = { ...settings.providerFlags };
+  if (change.dpop) given.dpop = change.dpop;
+  for (const spec of PROVIDER_SETTING_SPECS) {
+    const value = given[spec.key];
+    if (!spec.flag || value === undefined) continue;
+    if (spec.key === "resources" && args.includes("--resource")) continue;
+    if (typeof value === "boolean") {
+      args.push(value ? `--${spec.flag}` : `--no-${spec.flag}`);
+    } else {
+      for (const v of Array.isArray(value) ? value : [String(value)]) {
+        args.push(`--${spec.flag}`, String(v));
+      }
+    }
+  }
+  if (settings.sources.storage === "flag") {
+    args.push("--storage", settings.storage);
+  }
+  return args.map(shellWord).join(" ");
+}
+
+/** A word as a POSIX shell reads it back: quoted when it must be. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The fix for a credential that does not serve `settings`: the login that
+ * obtains one that does (for other scopes: both sets).
+ */
+export function mismatchFix(
+  credential: StoredCredential,
+  settings: Settings,
+): string {
+  if (!scopesServe(credential, settings)) {
+    return loginCommand(settings, {
+      scopes: [
+        ...new Set([
+          ...ownScopes(credential.scopes),
+          ...ownScopes(settings.scopes),
+        ]),
+      ],
+    });
+  }
+  return loginCommand(settings);
 }
 
 /** Whether two lists name the same resources (as URLs). */
@@ -69,9 +181,10 @@ function sameResources(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * Whether the access token lives at least `minTtlMs` longer. A lifetime the
- * provider did not state counts as short — except for a token given with
- * `login --token-stdin`, which is used until it is rejected.
+ * Whether the access token lives at least `minTtlMs` longer. A token whose
+ * lifetime the provider did not state (GitHub's OAuth-app tokens, a token
+ * given with `login --token-stdin`) is used until it is refused: then a
+ * server's 401 or `git-credential erase` retires it.
  */
 export function isFresh(
   credential: StoredCredential,
@@ -79,10 +192,8 @@ export function isFresh(
   minTtlMs = DEFAULT_MIN_TTL_MS,
 ): boolean {
   if (credential.unusable || credential.retiredAt !== undefined) return false;
-  if (credential.expiresAt !== undefined) {
-    return credential.expiresAt - now >= refreshMargin(credential, minTtlMs);
-  }
-  return credential.flow === "token" || now - credential.obtainedAt < minTtlMs;
+  if (credential.expiresAt === undefined) return true;
+  return credential.expiresAt - now >= refreshMargin(credential, minTtlMs);
 }
 
 /**
@@ -146,20 +257,78 @@ export function canRefresh(credential: StoredCredential): boolean {
 
 /** The "not logged in" error for a profile, with the fix. */
 export function notLoggedIn(
-  profile: string,
+  settings: Settings,
   reason: string,
   code = "not_logged_in",
+  fix: string = loginCommand(settings),
 ): NotLoggedInError {
-  const flag = profile === "default" ? "" : ` --profile ${profile}`;
-  return new NotLoggedInError(
-    code,
-    `${reason} Run: ${buildInfo.name} login${flag}`,
+  return new NotLoggedInError(code, `${reason} Run: ${fix}`);
+}
+
+/**
+ * Refuses a profile named by `--profile` or `AUTHCTL_PROFILE` that exists
+ * nowhere: not in config.toml, not in the store, and with no issuer from a
+ * flag, the environment or the build that would make it one. Most often a
+ * misspelling: exit 2, naming the profiles there are.
+ */
+export async function requireKnownProfile(
+  store: { list(): Promise<string[]> },
+  settings: Settings,
+): Promise<void> {
+  if (!["flag", "env"].includes(settings.sources.profile)) return;
+  if (settings.profile === "default") return;
+  if (settings.configuredProfiles.includes(settings.profile)) return;
+  if (["flag", "env", "build", "resource"].includes(settings.sources.issuer)) {
+    return;
+  }
+  const stored = await store.list().catch(() => [] as string[]);
+  if (stored.includes(settings.profile)) return;
+  throw unknownProfile(settings.profile, [
+    ...new Set([...settings.configuredProfiles, ...stored]),
+  ]);
+}
+
+/** The error for a profile that exists nowhere, with the ones that do. */
+export function unknownProfile(name: string, known: string[]): UsageError {
+  const sorted = [...known].sort();
+  const near = sorted.find((k) => editDistance(k, name) <= 2);
+  return new UsageError(
+    "unknown_profile",
+    `No profile named "${name}"${
+      sorted.length
+        ? `; profiles: ${sorted.join(", ")}${
+          near ? ` (did you mean "${near}"?)` : ""
+        }`
+        : " (none is configured)"
+    }. Add it with: ${buildInfo.name} profiles add ${
+      shellWord(name)
+    } --issuer URL --client-id ID`,
   );
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j] + 1,
+        next[j - 1] + 1,
+        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length];
 }
 
 /** Loads the profile's credential, checked against the settings. */
 export async function loadCredential(
-  store: { get(profile: string): Promise<StoredCredential | undefined> },
+  store: {
+    get(profile: string): Promise<StoredCredential | undefined>;
+    list(): Promise<string[]>;
+  },
   settings: Settings,
 ): Promise<StoredCredential> {
   const credential = await store.get(settings.profile);
@@ -175,39 +344,56 @@ export async function loadCredential(
     );
   }
   if (!credential) {
+    await requireKnownProfile(store, settings);
     throw notLoggedIn(
-      settings.profile,
+      settings,
       `Not logged in (profile "${settings.profile}").`,
     );
   }
   const mismatch = settingsMismatch(credential, settings);
   if (mismatch) {
     throw notLoggedIn(
-      settings.profile,
+      settings,
       `The stored credentials of profile "${settings.profile}" were obtained for ${mismatch}.`,
       "settings_mismatch",
+      mismatchFix(credential, settings),
     );
   }
   return credential;
-}
-
-/** Whether two scope lists ask for the same, protocol scopes aside. */
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const own = (s: string) =>
-    !(PROTOCOL_SCOPES as readonly string[]).includes(s);
-  const sa = new Set(a.filter(own));
-  const sb = new Set(b.filter(own));
-  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 }
 
 /**
  * Refuses a DPoP-bound credential to a consumer that cannot present a
  * proof with each request (`what`: "exec", "git", "kubectl"…).
  */
-export function requireBearer(credential: StoredCredential, what: string) {
+export function requireBearer(
+  credential: StoredCredential,
+  what: string,
+  settings: Settings,
+) {
   if (!credential.dpop) return;
   throw new UsageError(
     "dpop_bound",
-    `The tokens of this profile are bound to a proof-of-possession key (DPoP, thumbprint ${credential.dpop.jkt}), so ${what} cannot use them: every request needs a fresh proof from that key. Call the API with "${buildInfo.name} api URL" instead, or log in with --dpop never for a bearer token.`,
+    `The tokens of this profile are bound to a proof-of-possession key (DPoP, thumbprint ${credential.dpop.jkt}), so ${what} cannot use them: every request needs a fresh proof from that key. Call the API with "${buildInfo.name} api URL" instead, or log in for bearer tokens: ${
+      loginCommand(settings, { dpop: "never" })
+    }`,
   );
+}
+
+/**
+ * Who the credentials name after a refresh. A refreshed ID token often
+ * carries only `sub` (Entra, Google): the known claims are kept, and what
+ * the new token does say wins. A new subject keeps nothing of the old one
+ * (the refresh itself refuses one; this never mixes two users).
+ */
+export function keptIdentity(
+  known: IdentityClaims | undefined,
+  fresh: IdentityClaims | undefined,
+): IdentityClaims | undefined {
+  if (!fresh) return known;
+  if (!known || known.sub !== fresh.sub) return fresh;
+  const said = Object.fromEntries(
+    Object.entries(fresh).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  return { ...known, ...said } as IdentityClaims;
 }

@@ -53,7 +53,7 @@ export async function execWithToken(
   const credential = await getToken(deps, settings, {
     minTtlMs: options.minTtlMs,
   });
-  requireBearer(credential, "a program started by exec");
+  requireBearer(credential, "a program started by exec", settings);
   return await runner.run(command, args, {
     [variable]: credential.accessToken,
   });

@@ -82,7 +82,7 @@ export async function gitCredential(
     const credential = await getToken(deps, settings, {
       minTtlMs: options.minTtlMs,
     });
-    requireBearer(credential, "git");
+    requireBearer(credential, "git", settings);
     const lines = [
       `username=${
         request.username || options.username || DEFAULT_GIT_USERNAME

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { Settings } from "../config/settings.ts";
+import { describeSource, type Settings } from "../config/settings.ts";
+import { requireKindWithEndpoints } from "../config/provider_settings.ts";
 import {
   AuthctlError,
   NotLoggedInError,
@@ -25,7 +26,11 @@ import {
 import type { LoginContext } from "../flows/types.ts";
 import { discoverProvider, type TokenSet } from "../oauth/provider.ts";
 import type { IdentityClaims, StoredCredential } from "../store/types.ts";
-import { isFresh, settingsMismatch } from "./credential.ts";
+import {
+  isFresh,
+  requireKnownProfile,
+  settingsMismatch,
+} from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** Options of {@linkcode login}. */
@@ -61,8 +66,10 @@ export async function login(
   settings: Settings,
   options: LoginOptions,
 ): Promise<LoginResult> {
+  await requireKnownProfile(deps.store, settings);
   // A client ID may be obtained from the provider itself (below).
   requireProviderSettings(settings, { clientId: false });
+  requireKindWithEndpoints(settings.provider);
   const request: FlowRequest = {
     flow: options.flow,
     noBrowser: options.noBrowser ?? false,
@@ -70,7 +77,16 @@ export async function login(
   };
   const environment = deps.environment();
   preflight(request, environment);
-  parsePorts(settings.ports); // a bad --port fails now, not after a cache hit
+  // A bad --port fails now, not after a cache hit.
+  parsePorts(
+    settings.ports,
+    describeSource(settings.sources.ports, {
+      flag: "--port",
+      env: "AUTHCTL_PORT",
+      profile: settings.profile,
+      key: "ports",
+    }),
+  );
   if (!options.force) {
     const cached = await deps.store.get(settings.profile).catch(() =>
       undefined
@@ -228,7 +244,13 @@ export async function loginWithToken(
   token: string,
   options: TokenLoginOptions = {},
 ): Promise<LoginResult> {
-  requireProviderSettings(settings);
+  // Checked at --validate-url, a token needs no provider: the issuer and
+  // client ID, when configured, are recorded with it.
+  if (!options.validateUrl) {
+    await requireKnownProfile(deps.store, settings);
+    requireProviderSettings(settings);
+    requireKindWithEndpoints(settings.provider);
+  }
   const value = token.trim();
   if (!value || /\s/.test(value) || value.length > 16_384) {
     throw new UsageError(

@@ -11,6 +11,9 @@ import {
 } from "../config/config_file.ts";
 import { validateIssuer, validateProfileName } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
+import type { ProviderName } from "../config/provider_settings.ts";
+import { PRESETS } from "../oauth/presets.ts";
+import { unknownProfile } from "./credential.ts";
 import type { CredentialStore } from "../store/types.ts";
 
 /** One line of `profiles list`. Field names are stable for `--json`. */
@@ -41,20 +44,23 @@ export async function listProfiles(
     isDefault: name === defaultName,
     configured: name in config.profiles,
     hasCredentials: withCredentials.has(name),
-    issuer: config.profiles[name]?.issuer,
+    issuer: config.profiles[name]?.issuer ??
+      presetIssuer(config.profiles[name]?.provider?.provider),
     clientId: config.profiles[name]?.clientId,
     resources: config.profiles[name]?.provider?.resources,
   }));
+}
+
+/** The issuer a known provider names for itself, if any. */
+function presetIssuer(provider: ProviderName | undefined): string | undefined {
+  return provider ? PRESETS[provider].defaultIssuer : undefined;
 }
 
 /** Makes `name` the default profile. */
 export async function useProfile(config: ConfigFile, name: string) {
   validateProfileName(name);
   if (!(name in config.profiles)) {
-    throw new UsageError(
-      "unknown_profile",
-      `No profile "${name}" in "${config.path}". Add it first: profiles add ${name} --issuer URL --client-id ID`,
-    );
+    throw unknownProfile(name, Object.keys(config.profiles));
   }
   await saveConfigFile({ ...config, defaultProfile: name });
 }
@@ -67,13 +73,17 @@ export async function addProfile(
   replace = false,
 ) {
   validateProfileName(name);
-  if (!profile.issuer || !profile.clientId) {
+  // A known provider names its own issuer (github.com, Google, Entra).
+  const provider = profile.provider?.provider;
+  const issuer = profile.issuer ??
+    (provider ? PRESETS[provider].defaultIssuer : undefined);
+  if (!issuer || !profile.clientId) {
     throw new UsageError(
       "missing_settings",
-      `A profile needs --issuer and --client-id.`,
+      `A profile needs --client-id, and --issuer unless --provider names a provider that has one (github, google, microsoft).`,
     );
   }
-  validateIssuer(profile.issuer);
+  validateIssuer(issuer);
   if (name in config.profiles && !replace) {
     throw new UsageError(
       "profile_exists",
@@ -99,10 +109,9 @@ export async function removeProfile(
   const configured = name in config.profiles;
   const credentials = await store.delete(name);
   if (!configured && !credentials) {
-    throw new UsageError(
-      "unknown_profile",
-      `No profile "${name}": it is neither in "${config.path}" nor logged in.`,
-    );
+    throw unknownProfile(name, [
+      ...new Set([...Object.keys(config.profiles), ...await store.list()]),
+    ]);
   }
   if (configured) {
     const profiles = { ...config.profiles };

@@ -12,6 +12,7 @@ import type { StoredCredential } from "../store/types.ts";
 import {
   canRefresh,
   isFresh,
+  keptIdentity,
   loadCredential,
   notLoggedIn,
 } from "./credential.ts";
@@ -80,6 +81,7 @@ export async function freshCredential(
       tokens = await provider.refresh(current.refreshToken!, {
         sub: current.identity?.sub,
         tid: current.identity?.tid,
+        flow: current.flow,
       });
     } catch (err) {
       // Never retried: the entry is marked so nothing replays the old token.
@@ -90,7 +92,7 @@ export async function freshCredential(
           unusable: (err as Error).message,
         }).catch(() => {});
         return notLoggedIn(
-          settings.profile,
+          settings,
           `${(err as Error).message} ${fix}`,
           code,
         );
@@ -122,7 +124,7 @@ export async function freshCredential(
       // No new refresh token: the old one stays valid (RFC 6749 §6).
       refreshToken: tokens.refreshToken ?? current.refreshToken,
       idToken: tokens.idToken ?? current.idToken,
-      identity: tokens.identity ?? current.identity,
+      identity: keptIdentity(current.identity, tokens.identity),
       grantedScope: tokens.scope ?? current.grantedScope,
       obtainedAt: now,
       retiredAt: undefined,
@@ -150,7 +152,7 @@ function expired(
   forced = false,
 ) {
   return notLoggedIn(
-    settings.profile,
+    settings,
     credential.unusable
       ? `The credentials of profile "${settings.profile}" were rejected by the provider (${credential.unusable}).`
       : forced

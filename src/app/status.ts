@@ -8,7 +8,14 @@
 import type { Settings } from "../config/settings.ts";
 import { AuthctlError } from "../errors.ts";
 import type { IdentityClaims, StoreLocation } from "../store/types.ts";
-import { canRefresh, isFresh, settingsMismatch } from "./credential.ts";
+import {
+  canRefresh,
+  isFresh,
+  loginCommand,
+  mismatchFix,
+  requireKnownProfile,
+  settingsMismatch,
+} from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** What became of the access token, for people and scripts. */
@@ -35,6 +42,13 @@ export interface StatusReport {
   loggedIn: boolean;
   /** Why not logged in, or null when logged in. */
   reason: string | null;
+  /** The command that logs in for these settings, when not logged in. */
+  fix: string | null;
+  /**
+   * How the stored credentials differ from the settings asked for (they
+   * then serve other settings, whatever their state), or null.
+   */
+  mismatch: string | null;
   /** "store", or "environment" for AUTHCTL_TOKEN. */
   source: "store" | "environment";
   /** The issuer the credentials are for. */
@@ -82,6 +96,8 @@ export async function status(
   const empty = {
     profile: settings.profile,
     reason: null,
+    fix: null,
+    mismatch: null,
     issuer: null,
     clientId: null,
     subject: null,
@@ -125,7 +141,13 @@ export async function status(
     throw err;
   }
   if (!credential) {
-    return { ...base, loggedIn: false, reason: "No credentials are stored." };
+    await requireKnownProfile(deps.store, settings);
+    return {
+      ...base,
+      loggedIn: false,
+      reason: "No credentials are stored.",
+      fix: loginCommand(settings),
+    };
   }
   const now = deps.clock.now();
   const mismatch = settingsMismatch(credential, settings);
@@ -146,12 +168,18 @@ export async function status(
     reason: mismatch
       ? `The stored credentials were obtained for ${mismatch}.`
       : credential.unusable
-      ? `The provider refused the credentials (${credential.unusable}); log in again.`
+      ? `The provider refused the credentials (${credential.unusable}).`
       : usable
       ? null
       : "The access token has expired and cannot be refreshed.",
-    issuer: credential.issuer,
-    clientId: credential.clientId,
+    fix: usable
+      ? null
+      : mismatch
+      ? mismatchFix(credential, settings)
+      : loginCommand(settings),
+    mismatch: mismatch ?? null,
+    issuer: credential.issuer || null,
+    clientId: credential.clientId || null,
     subject: identity?.sub || null,
     name: identity?.name ?? identity?.preferred_username ?? null,
     email: identity?.email ?? null,

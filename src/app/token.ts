@@ -71,7 +71,7 @@ export async function getIdToken(
 ): Promise<IdToken> {
   if (settings.envToken) {
     throw notLoggedIn(
-      settings.profile,
+      settings,
       "AUTHCTL_TOKEN holds an access token; there is no ID token to give.",
       "no_id_token",
     );
@@ -90,7 +90,7 @@ export async function getIdToken(
   const { expiresAt, issuedAt } = idTokenTimes(credential);
   if (!credential.idToken || expiresAt === undefined) {
     throw notLoggedIn(
-      settings.profile,
+      settings,
       `Profile "${settings.profile}" has no ID token (a token given with --token-stdin has none).`,
       "no_id_token",
     );
@@ -112,7 +112,7 @@ export async function getIdToken(
       );
     }
     throw notLoggedIn(
-      settings.profile,
+      settings,
       `The ID token of profile "${settings.profile}" has expired and the provider did not issue a new one when refreshing.`,
       "id_token_expired",
     );

@@ -133,12 +133,15 @@ export function networkOptions(
 ): NetworkOptions {
   const env = cli.system.env;
   const timeout = flags.httpTimeout ?? env.get("AUTHCTL_HTTP_TIMEOUT");
+  const timeoutFrom = flags.httpTimeout !== undefined
+    ? "--http-timeout"
+    : "AUTHCTL_HTTP_TIMEOUT";
   const debugEnv = env.get("AUTHCTL_DEBUG");
   const debug = flags.debug || (debugEnv !== undefined && debugEnv !== "" &&
     debugEnv !== "0" && debugEnv.toLowerCase() !== "false");
   return {
     timeoutMs: timeout
-      ? parseDuration(timeout, "--http-timeout")
+      ? parseDuration(timeout, timeoutFrom)
       : DEFAULT_HTTP_TIMEOUT_MS,
     caFile: flags.caFile ?? (env.get("AUTHCTL_CA_FILE") || undefined),
     debug: debug ? (line) => cli.terminal.err(`[debug] ${line}\n`) : undefined,

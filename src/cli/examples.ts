@@ -97,6 +97,10 @@ export const EXIT_CODES: readonly [number | string, string][] = [
   [6, "timed out waiting for the user, or the device code expired"],
   ["126, 127", "exec: the program cannot be run, or was not found"],
   [130, "interrupted (Ctrl-C)"],
+  [
+    141,
+    "standard output was closed by its reader (as with | head): ended quietly",
+  ],
 ];
 
 /** The text after a command's help: examples, and for the program the exit codes. */

@@ -182,54 +182,65 @@ export interface ProviderFlags {
   readonly dpop?: DpopMode;
 }
 
-const brief = (key: keyof ProviderSettings) =>
-  `${PROVIDER_SETTING_SPECS.find((s) => s.key === key)!.brief} (env ${
-    PROVIDER_SETTING_SPECS.find((s) => s.key === key)!.env
-  })`;
+/**
+ * The provider settings' flags, each described by its entry in the table;
+ * with `withEnv`, naming its environment variable too (a command that
+ * reads the environment; `profiles add` writes only what it is given).
+ */
+function describedProviderFlags(withEnv: boolean) {
+  const brief = (key: keyof ProviderSettings) => {
+    const spec = PROVIDER_SETTING_SPECS.find((s) => s.key === key)!;
+    return withEnv ? `${spec.brief} (env ${spec.env})` : spec.brief;
+  };
+  return {
+    provider: {
+      kind: "enum",
+      values: PROVIDER_NAMES,
+      brief: brief("provider"),
+      optional: true,
+    },
+    authorizationEndpoint: text(brief("authorizationEndpoint"), "url"),
+    tokenEndpoint: text(brief("tokenEndpoint"), "url"),
+    deviceAuthorizationEndpoint: text(
+      brief("deviceAuthorizationEndpoint"),
+      "url",
+    ),
+    revocationEndpoint: text(brief("revocationEndpoint"), "url"),
+    userinfoEndpoint: text(brief("userinfoEndpoint"), "url"),
+    clientAuth: {
+      kind: "enum",
+      values: CLIENT_AUTH_METHODS,
+      brief: brief("clientAuth"),
+      optional: true,
+    },
+    offlineAccess: {
+      kind: "boolean",
+      brief: `${brief("offlineAccess")}; --no-offline-access: never`,
+      optional: true,
+    },
+    prompt: text(brief("prompt"), "prompt"),
+    authParam: repeatable(brief("authParams"), "key=value"),
+    redirectUri: text(brief("redirectUri"), "uri"),
+    resource: repeatable(brief("resources"), "uri"),
+    par: {
+      kind: "boolean",
+      brief: `${brief("par")}; --no-par: never`,
+      optional: true,
+    },
+    dpop: {
+      kind: "enum",
+      values: DPOP_MODES,
+      brief: brief("dpop"),
+      optional: true,
+    },
+  } as const;
+}
 
-/** The flags of {@linkcode ProviderFlags}. */
-export const providerFlags = {
-  provider: {
-    kind: "enum",
-    values: PROVIDER_NAMES,
-    brief: brief("provider"),
-    optional: true,
-  },
-  authorizationEndpoint: text(brief("authorizationEndpoint"), "url"),
-  tokenEndpoint: text(brief("tokenEndpoint"), "url"),
-  deviceAuthorizationEndpoint: text(
-    brief("deviceAuthorizationEndpoint"),
-    "url",
-  ),
-  revocationEndpoint: text(brief("revocationEndpoint"), "url"),
-  userinfoEndpoint: text(brief("userinfoEndpoint"), "url"),
-  clientAuth: {
-    kind: "enum",
-    values: CLIENT_AUTH_METHODS,
-    brief: brief("clientAuth"),
-    optional: true,
-  },
-  offlineAccess: {
-    kind: "boolean",
-    brief: `${brief("offlineAccess")}; --no-offline-access: never`,
-    optional: true,
-  },
-  prompt: text(brief("prompt"), "prompt"),
-  authParam: repeatable(brief("authParams"), "key=value"),
-  redirectUri: text(brief("redirectUri"), "uri"),
-  resource: repeatable(brief("resources"), "uri"),
-  par: {
-    kind: "boolean",
-    brief: `${brief("par")}; --no-par: never`,
-    optional: true,
-  },
-  dpop: {
-    kind: "enum",
-    values: DPOP_MODES,
-    brief: brief("dpop"),
-    optional: true,
-  },
-} as const;
+/** The flags of {@linkcode ProviderFlags} (`login`). */
+export const providerFlags = describedProviderFlags(true);
+
+/** The same flags for `profiles add`, which reads no environment. */
+export const profileProviderFlags = describedProviderFlags(false);
 
 /** The provider flags given, by setting, for the settings' resolution. */
 export function providerFlagValues(

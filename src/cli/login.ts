@@ -113,7 +113,11 @@ export const loginCommand = () =>
         if (!token) {
           throw new UsageError(
             "no_input",
-            "No token on standard input. Pipe it in: … | login --token-stdin",
+            `No token on standard input. Pipe it in: printenv TOKEN | ${cli.build.name} login --token-stdin${
+              settings.profile === "default"
+                ? ""
+                : ` --profile ${settings.profile}`
+            }`,
           );
         }
         const { loginWithToken } = await import("../app/login.ts");

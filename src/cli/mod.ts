@@ -100,12 +100,6 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
       },
     };
     await run(await application(input), input, context);
-    // Help ends with examples (and, for the program, the exit codes).
-    const help = helpPath(input);
-    if (help !== undefined && outcome.error === undefined && !outcome.rerun) {
-      const { helpEpilogue } = await import("./examples.ts");
-      cli.terminal.out(helpEpilogue(help, name));
-    }
     if (outcome.error !== undefined) throw outcome.error;
     if (outcome.rerun) {
       input = outcome.rerun;
@@ -114,10 +108,19 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
     const code = Number(context.process.exitCode ?? 0);
     if (code !== 0 || stderr) {
       const said = stderr.trim().split("\n").map((l) => l.trim()).join("; ");
+      const sentence = said || `Invalid usage (${code})`;
       throw new UsageError(
         "usage",
-        `${said || `Invalid usage (${code})`}. Run "${name} --help" for usage.`,
+        `${sentence}${
+          /[.?!]$/.test(sentence) ? "" : "."
+        } Run "${name} --help" for usage.`,
       );
+    }
+    // Help ends with examples (and, for the program, the exit codes).
+    const help = helpPath(input);
+    if (help !== undefined) {
+      const { helpEpilogue } = await import("./examples.ts");
+      cli.terminal.out(helpEpilogue(help, name));
     }
     return outcome.exitCode;
   }
@@ -153,7 +156,7 @@ function helpPath(args: readonly string[]): string | undefined {
     before.some((a) => a === "--help" || a === "-h" || a === "--helpAll");
   if (!asked) return undefined;
   const first = before[0] ?? "";
-  if (!Object.hasOwn(COMMANDS, first) || first === "help") return "";
+  if (!Object.hasOwn(COMMANDS, first)) return "";
   if (first === "profiles") {
     const sub = before[1];
     return sub && ["list", "use", "add", "remove"].includes(sub)

@@ -12,8 +12,8 @@ import { configContext } from "./context.ts";
 import {
   action,
   type CliContext,
+  profileProviderFlags,
   type ProviderFlags,
-  providerFlags,
   providerFlagValues,
   repeatable,
   requiredText,
@@ -53,16 +53,24 @@ const listCommand = () =>
             `No profiles yet. Add one: ${cli.build.name} profiles add NAME --issuer URL --client-id ID`,
           );
         }
-        for (const p of list) {
+        const rows = list.map((p) => [
+          `${p.isDefault ? "*" : " "} ${p.name}`,
+          p.issuer ??
+            (p.resources?.length
+              ? `resource ${p.resources.join(" ")}`
+              : p.configured
+              ? "(no issuer)"
+              : "(not in config)"),
+          p.hasCredentials ? "logged in" : "",
+        ]);
+        // Columns as wide as their longest entry: long names stay aligned.
+        const widths = [0, 1].map((i) =>
+          Math.max(...rows.map((r) => r[i].length))
+        );
+        for (const row of rows) {
           cli.terminal.out(
-            `${p.isDefault ? "*" : " "} ${p.name.padEnd(16)} ${
-              (p.issuer ??
-                (p.resources?.length
-                  ? `resource ${p.resources.join(" ")}`
-                  : p.configured
-                  ? "(no issuer)"
-                  : "(not in config)")).padEnd(40)
-            } ${p.hasCredentials ? "logged in" : ""}`.trimEnd() + "\n",
+            row.map((cell, i) => i < 2 ? cell.padEnd(widths[i]) : cell)
+              .join("  ").trimEnd() + "\n",
           );
         }
       },
@@ -92,7 +100,9 @@ const useCommand = () =>
 
 /** `profiles add`'s flags. */
 interface AddFlags extends ProviderFlags {
-  readonly issuer: string;
+  readonly issuer?: string;
+  readonly gitHost?: readonly string[];
+  readonly oob?: boolean;
   readonly clientId: string;
   readonly scope?: readonly string[];
   readonly audience?: string;
@@ -107,7 +117,10 @@ const addCommand = () =>
     docs: { brief: "add a profile to config.toml" },
     parameters: {
       flags: {
-        issuer: requiredText("OpenID provider issuer URL", "url"),
+        issuer: text(
+          "OpenID provider issuer URL (github, google and microsoft name their own)",
+          "url",
+        ),
         clientId: requiredText("public OAuth client ID", "id"),
         scope: repeatable("extra scope, repeatable", "scope"),
         audience: text("audience to request", "aud"),
@@ -119,8 +132,15 @@ const addCommand = () =>
           optional: true,
         },
         storage: storageFlag("where credentials go"),
+        gitHost: repeatable(
+          "a host git-credential gives the token to, repeatable (git_hosts)",
+          "host",
+        ),
+        oob: toggle(
+          "paste-back with the out-of-band redirect urn:ietf:wg:oauth:2.0:oob (oob)",
+        ),
         force: toggle("replace an existing profile"),
-        ...providerFlags,
+        ...profileProviderFlags,
       },
       positional: nameArgument,
     },
@@ -142,6 +162,8 @@ const addCommand = () =>
           ports: flags.port,
           flow: flags.flow,
           storage: flags.storage,
+          gitHosts: flags.gitHost ? splitScopes(flags.gitHost) : undefined,
+          oob: flags.oob,
         }, flags.force);
         say(
           this,

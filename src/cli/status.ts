@@ -50,6 +50,7 @@ export const statusCommand = () =>
             ? `yes${describeIdentity(report.identity ?? undefined)}`
             : `no — ${report.reason}`,
         ]);
+        if (report.fix) lines.push(["Run", report.fix]);
         if (report.issuer) lines.push(["Issuer", report.issuer]);
         if (report.clientId) lines.push(["Client ID", report.clientId]);
         if (report.scopes) lines.push(["Scopes", report.scopes.join(" ")]);
@@ -57,8 +58,15 @@ export const statusCommand = () =>
           lines.push(["Resource", report.resources.join(" ")]);
         }
         const token = describeAccessToken(report, now);
-        if (token) lines.push(["Access token", token]);
-        if (report.canRefresh !== null) {
+        // Credentials for other settings: what they are is said above; their
+        // state would only contradict "Logged in: no".
+        if (token) {
+          lines.push([
+            "Access token",
+            report.mismatch ? `${token}, but for other settings` : token,
+          ]);
+        }
+        if (report.canRefresh !== null && !report.mismatch) {
           lines.push(["Can refresh", report.canRefresh ? "yes" : "no"]);
         }
         if (report.dpopThumbprint) {
@@ -92,9 +100,10 @@ export const statusCommand = () =>
       }
       if (!report.loggedIn) {
         throw notLoggedIn(
-          settings.profile,
+          settings,
           report.reason ?? "Not logged in.",
           "status_not_logged_in",
+          report.fix ?? undefined,
         );
       }
     }),
@@ -116,7 +125,9 @@ function describeAccessToken(
       }`;
   }
   if (report.expiresAt === null) {
-    return report.accessTokenValid ? "lifetime unknown" : "expired";
+    return report.accessTokenValid
+      ? "no lifetime stated (used until the provider refuses it)"
+      : "expired";
   }
   return `${
     report.accessTokenState === "valid" ? "expires" : "expired"

@@ -88,7 +88,7 @@ export const tokenCommand = () =>
       if (handed.dpop && !flags.idToken) {
         if (format === "kubectl") {
           const { requireBearer } = await import("../app/credential.ts");
-          requireBearer(handed.dpop, "kubectl");
+          requireBearer(handed.dpop, "kubectl", settings);
         }
         this.cli.terminal.err(
           `Warning: this access token is bound to a proof-of-possession key (DPoP, thumbprint ${
@@ -139,6 +139,7 @@ export const headerCommand = () =>
           requireBearer(
             handed.dpop,
             `a bare Authorization header (without --url URL [--method M], for one request's proof)`,
+            settings,
           );
         }
         const { dpopHeaderLines } = await import("../app/api.ts");

@@ -19,6 +19,8 @@
  * @module
  */
 
+import { FLOW_NAMES } from "./flow_names.ts";
+import { STORAGE_MODES } from "../store/modes.ts";
 import { UsageError } from "../errors.ts";
 import {
   parseProviderSetting,
@@ -65,8 +67,8 @@ const PROFILE_KEYS: Record<
   audience: { field: "audience" },
   ports: { field: "ports" },
   oob: { field: "oob" },
-  flow: { field: "flow", allowed: ["auto", "loopback", "device", "paste"] },
-  storage: { field: "storage", allowed: ["auto", "keychain", "file"] },
+  flow: { field: "flow", allowed: FLOW_NAMES },
+  storage: { field: "storage", allowed: STORAGE_MODES },
   git_hosts: { field: "gitHosts" },
 };
 

@@ -9,6 +9,7 @@
 import { UsageError } from "../errors.ts";
 import { type Env, isLoopbackHost } from "../platform/env.ts";
 import { STORAGE_MODES, type StorageMode } from "../store/modes.ts";
+import { FLOW_NAMES } from "./flow_names.ts";
 import type { BuildInfo } from "./build_info.ts";
 import { type ConfigFile, splitScopes } from "./config_file.ts";
 import {
@@ -97,6 +98,13 @@ export interface Settings {
   envToken?: string;
   /** The provider's kind, endpoints, client authentication and the like. */
   provider: ProviderSettings;
+  /**
+   * The provider settings given as flags, as given: what a login must be
+   * given again to obtain credentials for this command (its hint).
+   */
+  providerFlags: Partial<Record<keyof ProviderSettings, RawSetting>>;
+  /** The profiles config.toml defines. */
+  configuredProfiles: string[];
   /** Where each setting came from. */
   sources: Record<
     Exclude<keyof SettingFlags, "provider" | "resourceTarget">,
@@ -193,14 +201,23 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     fromProfile.storage,
     "",
   );
-  if (storage.value && !STORAGE_MODES.includes(storage.value as StorageMode)) {
+  const named = (
+    what: string,
+    hit: { value: string; source: SettingSource },
+    allowed: readonly string[],
+    flag: string,
+    envName: string,
+  ) => {
+    if (!hit.value || allowed.includes(hit.value)) return;
     throw new UsageError(
-      "invalid_storage",
-      `Invalid storage "${storage.value}" (from the ${storage.source}). Use one of: ${
-        STORAGE_MODES.join(", ")
-      }.`,
+      `invalid_${what}`,
+      `Invalid ${what} "${hit.value}" (from ${
+        describeSource(hit.source, { flag, env: envName, profile, key: what })
+      }). Use one of: ${allowed.join(", ")}.`,
     );
-  }
+  };
+  named("storage", storage, STORAGE_MODES, "--storage", "AUTHCTL_STORAGE");
+  named("flow", flow, FLOW_NAMES, "--flow", "AUTHCTL_FLOW");
   const envScopes = env.get("AUTHCTL_SCOPES");
   const scopes = first<string[]>([
     ["flag", flags.scopes?.length ? splitScopes(flags.scopes) : undefined],
@@ -232,6 +249,12 @@ export function resolveSettings(inputs: SettingInputs): Settings {
       : fromProfile.gitHosts ?? [],
     envToken: env.get("AUTHCTL_TOKEN") || undefined,
     provider,
+    providerFlags: Object.fromEntries(
+      Object.entries(flags.provider ?? {}).filter(([, v]) =>
+        v !== undefined && !(Array.isArray(v) && v.length === 0)
+      ),
+    ),
+    configuredProfiles: Object.keys(config.profiles),
     sources: {
       profile: profileHit.source,
       issuer: issuer.source,
@@ -377,6 +400,27 @@ export function validateIssuer(issuer: string): URL {
     );
   }
   return url;
+}
+
+/**
+ * Where a setting's value came from, in the words a person can act on: the
+ * flag, the environment variable, the profile's key in config.toml, or the
+ * build.
+ */
+export function describeSource(
+  source: SettingSource,
+  names: { flag: string; env: string; profile: string; key: string },
+): string {
+  switch (source) {
+    case "flag":
+      return names.flag;
+    case "env":
+      return names.env;
+    case "build":
+      return "the build's defaults";
+    default:
+      return `${names.key} in profile "${names.profile}" of config.toml`;
+  }
 }
 
 function first<T>(

@@ -76,16 +76,18 @@ export interface CallbackServer {
 
 /**
  * Parses a port specification: "" or "0" (ephemeral), "8765", a list
- * "8765,8770" or a range "8765-8769".
+ * "8765,8770" or a range "8765-8769". `from` names where it was given.
  */
-export function parsePorts(spec: string): number[] {
+export function parsePorts(spec: string, from?: string): number[] {
   const trimmed = spec.trim();
   if (trimmed === "" || trimmed === "0") return [0];
   const ports: number[] = [];
   const invalid = () =>
     new UsageError(
       "invalid_port",
-      `Invalid port specification "${spec}". Use a port (8765), a list (8765,8770) or a range (8765-8769) between 1 and 65535.`,
+      `Invalid port specification "${spec}"${
+        from ? ` (from ${from})` : ""
+      }. Use a port (8765), a list (8765,8770) or a range (8765-8769) between 1 and 65535.`,
     );
   for (const part of trimmed.split(",")) {
     const m = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(part);

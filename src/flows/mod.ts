@@ -6,7 +6,11 @@
  */
 
 import { UsageError } from "../errors.ts";
-import { browserHere, type Environment } from "../platform/environment.ts";
+import {
+  browserHere,
+  type Environment,
+  personAtTerminal,
+} from "../platform/environment.ts";
 import { DeviceFlow } from "./device.ts";
 import { LoopbackFlow } from "./loopback.ts";
 import { PasteFlow } from "./paste.ts";
@@ -36,7 +40,11 @@ export interface FlowChoice {
   reason?: string;
 }
 
-const HOW_TO_CHOOSE = "pick another with --flow loopback|device|paste";
+/** The hint after an automatic choice: the two other flows. */
+function howToChoose(chosen: string): string {
+  const others = FLOW_NAMES.filter((f) => f !== "auto" && f !== chosen);
+  return `pick another with ${others.map((f) => `--flow ${f}`).join(" or ")}`;
+}
 
 /**
  * Checks what can be checked before talking to the provider: the flow name,
@@ -55,7 +63,7 @@ export function preflight(request: FlowRequest, env: Environment): void {
   }
   if (request.flow !== "auto") return;
   const browser = browserAvailable(request, env);
-  if (!browser.ok && !env.stdinIsTerminal && !env.stderrIsTerminal) {
+  if (!browser.ok && !personAtTerminal(env)) {
     throw new UsageError(
       "no_interactive_flow",
       `Cannot log in here: no browser can be opened (${browser.why}) and no terminal is attached, so nobody could approve the login. ` +
@@ -93,14 +101,20 @@ export function chooseFlow(
         acceptPaste: env.stdinIsTerminal,
         openBrowser: true,
       }),
-      reason: `Logging in with the browser (${browser.why}; ${HOW_TO_CHOOSE}).`,
+      reason: `Logging in with the browser (${browser.why}; ${
+        howToChoose("loopback")
+      }).`,
     };
   }
-  if (provider.supportsDeviceFlow && env.stderrIsTerminal) {
+  // The code and the URL go to stderr: whoever sees the terminal (stderr
+  // itself, or through `2>&1 | tee log`) can enter them on any device.
+  if (provider.supportsDeviceFlow && personAtTerminal(env)) {
     return {
       flow: device(),
       reason:
-        `Logging in with a device code: ${browser.why}, so no browser can be opened here (${HOW_TO_CHOOSE}).`,
+        `Logging in with a device code: ${browser.why}, so no browser can be opened here (${
+          howToChoose("device")
+        }).`,
     };
   }
   if (env.stdinIsTerminal) {
@@ -111,7 +125,7 @@ export function chooseFlow(
           provider.supportsDeviceFlow
             ? ""
             : ", and the provider has no device flow"
-        } (${HOW_TO_CHOOSE}).`,
+        } (${howToChoose("paste")}).`,
     };
   }
   throw new UsageError(

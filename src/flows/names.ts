@@ -1,12 +1,7 @@
 /**
- * The names `--flow` accepts (kept apart so the CLI can list them without
- * loading the flows).
+ * The names `--flow` accepts (declared with the settings, which check them).
  *
  * @module
  */
 
-/** Flow names `--flow` accepts. */
-export const FLOW_NAMES = ["auto", "loopback", "device", "paste"] as const;
-
-/** A `--flow` value. */
-export type FlowName = typeof FLOW_NAMES[number];
+export { FLOW_NAMES, type FlowName } from "../config/flow_names.ts";

@@ -32,6 +32,17 @@ export interface Preset {
    * `--issuer` moves them with it (GitHub Enterprise Server, a test double).
    */
   endpoints?: (issuer: URL) => PresetEndpoints;
+  /**
+   * The scopes asked for when none are configured, besides `openid` and
+   * `offline_access`: those that name the account (Entra sends no name
+   * without `profile`, Google no email without `email`).
+   */
+  defaultScopes?: readonly string[];
+  /**
+   * Flows whose requests the provider takes without the client's secret,
+   * the refresh of their tokens included (GitHub: the device flow).
+   */
+  publicFlows?: readonly string[];
   /** Client authentication when the profile sets none. */
   clientAuth?: ClientAuthMethod;
   /** Ask for `offline_access` (undefined: when the metadata lists it). */
@@ -80,8 +91,10 @@ export const PRESETS: Record<ProviderName, Preset> = {
         userinfo_endpoint: `${githubApi(issuer)}/user`,
       };
     },
-    // The web flow needs the app's secret even with PKCE (gh ships its own).
+    // The web flow needs the app's secret even with PKCE (gh ships its own);
+    // the device flow, and the refresh of its tokens, take the client ID alone.
     clientAuth: "client_secret_post",
+    publicFlows: ["device"],
     offlineAccess: false,
     refreshHint:
       "OAuth-app tokens do not expire; GitHub App user tokens come with a refresh token when the app opts in to expiring tokens",
@@ -89,6 +102,8 @@ export const PRESETS: Record<ProviderName, Preset> = {
   google: {
     kind: "oidc",
     defaultIssuer: "https://accounts.google.com",
+    // gcloud's choice: the account's email and name, not a bare number.
+    defaultScopes: ["email", "profile"],
     // Desktop clients: the secret Google documents as not confidential.
     clientAuth: "client_secret_post",
     // Google refuses the offline_access scope and wants access_type.
@@ -100,6 +115,8 @@ export const PRESETS: Record<ProviderName, Preset> = {
   microsoft: {
     kind: "oidc",
     defaultIssuer: "https://login.microsoftonline.com/organizations/v2.0",
+    // What az asks for: without profile, only an opaque pairwise sub.
+    defaultScopes: ["profile"],
     // A refresh token needs offline_access; prompt=consent is never sent
     // (AADSTS90094 where users may not consent to apps).
     offlineAccess: true,

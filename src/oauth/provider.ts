@@ -236,8 +236,14 @@ export class Provider {
     });
   }
 
-  /** How the client authenticates at the token endpoint. */
-  #auth(): oauth.ClientAuth {
+  /**
+   * How the client authenticates at the token endpoint. `flow`: the flow
+   * the request belongs to (for a refresh, the flow that obtained the
+   * tokens); a flow the preset lists as public (GitHub's device flow) never
+   * sends the secret, so none is needed.
+   */
+  #auth(flow?: string): oauth.ClientAuth {
+    if (flow && this.#preset.publicFlows?.includes(flow)) return oauth.None();
     const method = this.#settings.clientAuth ?? this.#preset.clientAuth ??
       (this.#settings.clientSecret ? "client_secret_post" : "none");
     if (method === "none") return oauth.None();
@@ -268,7 +274,10 @@ export class Provider {
       ...(this.kind === "oidc" ? ["openid"] : []),
       ...(offline ? ["offline_access"] : []),
     ];
-    for (const scope of configured) if (!out.includes(scope)) out.push(scope);
+    const wanted = configured.length
+      ? configured
+      : this.#preset.defaultScopes ?? [];
+    for (const scope of wanted) if (!out.includes(scope)) out.push(scope);
     return out;
   }
 
@@ -574,7 +583,7 @@ export class Provider {
       const response = await oauth.deviceAuthorizationRequest(
         this.metadata,
         this.#client,
-        this.#auth(),
+        this.#auth("device"),
         params,
         this.#tokenHttp(false),
       );
@@ -630,7 +639,7 @@ export class Provider {
       response = await oauth.deviceCodeGrantRequest(
         this.metadata,
         this.#client,
-        this.#auth(),
+        this.#auth("device"),
         deviceCode,
         this.#tokenHttp(),
       );
@@ -698,7 +707,7 @@ export class Provider {
    */
   async refresh(
     refreshToken: string,
-    expected?: { sub?: string; tid?: string },
+    expected?: { sub?: string; tid?: string; flow?: string },
   ): Promise<TokenSet> {
     const expectedSub = expected?.sub;
     let result: oauth.TokenEndpointResponse;
@@ -707,7 +716,7 @@ export class Provider {
         const response = await oauth.refreshTokenGrantRequest(
           this.metadata,
           this.#client,
-          this.#auth(),
+          this.#auth(expected?.flow),
           refreshToken,
           this.#tokenHttp(),
         );

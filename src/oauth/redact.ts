@@ -33,9 +33,11 @@ const JSON_MEMBER = new RegExp(
   "g",
 );
 // Bearer and DPoP tokens (but not a short lowercase word of prose, as in
-// "DPoP was asked for"), and anything shaped like a JWT
+// "DPoP was asked for", nor a challenge's first auth-param, as in
+// `Bearer error="invalid_token"`: a token's "=" only ever ends it), and
+// anything shaped like a JWT
 const BEARER =
-  /\b(Bearer|DPoP)\s+(?![a-z]{1,11}(?![A-Za-z0-9._~+/=-]))[A-Za-z0-9._~+/=-]+/g;
+  /\b(Bearer|DPoP)\s+(?![a-z]{1,11}(?![A-Za-z0-9._~+/=-]))(?![A-Za-z0-9._~+/-]+=+[^=\s,])[A-Za-z0-9._~+/=-]+/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
 /** `text` with every recognisable secret replaced by "[redacted]". */

@@ -27,6 +27,20 @@ export interface Environment {
   browserVariable: boolean;
   stdinIsTerminal: boolean;
   stderrIsTerminal: boolean;
+  /**
+   * The process has a controlling terminal (`/dev/tty` opens): a person is
+   * at it even when stdin and stderr are piped (`login 2>&1 | tee log`).
+   */
+  controllingTerminal: boolean;
+}
+
+/**
+ * Whether a person can see what login prints and answer it: standard input
+ * or standard error is a terminal, or the process has a controlling one.
+ */
+export function personAtTerminal(env: Environment): boolean {
+  return env.stdinIsTerminal || env.stderrIsTerminal ||
+    env.controllingTerminal;
 }
 
 const CI_VARIABLES = [
@@ -46,6 +60,7 @@ export function detectEnvironment(
   terminal: Terminal,
   fileExists: (path: string) => boolean = existsSync,
   readText: (path: string) => string = readTextSync,
+  hasControllingTerminal: () => boolean = controllingTerminalOpens,
 ): Environment {
   const env = system.env;
   const linux = system.os === "linux";
@@ -74,6 +89,7 @@ export function detectEnvironment(
     browserVariable: Boolean(env.get("BROWSER")),
     stdinIsTerminal: terminal.stdinIsTerminal,
     stderrIsTerminal: terminal.stderrIsTerminal,
+    controllingTerminal: system.os !== "windows" && hasControllingTerminal(),
   };
 }
 
@@ -106,5 +122,15 @@ function readTextSync(path: string): string {
     return Deno.readTextFileSync(path);
   } catch {
     return "";
+  }
+}
+
+/** Whether `/dev/tty` opens: the process has a controlling terminal. */
+function controllingTerminalOpens(): boolean {
+  try {
+    Deno.openSync("/dev/tty", { read: true }).close();
+    return true;
+  } catch {
+    return false;
   }
 }

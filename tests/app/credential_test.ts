@@ -6,7 +6,10 @@ import {
 import {
   isFresh,
   loadCredential,
+  loginCommand,
+  mismatchFix,
   refreshMargin,
+  requireBearer,
   settingsMismatch,
 } from "../../src/app/credential.ts";
 import { parseConfig } from "../../src/config/config_file.ts";
@@ -66,7 +69,7 @@ Deno.test("credential: serves only the issuer, client ID, scopes and audience it
   );
   assertEquals(
     settingsMismatch(stored, settings({ scopes: ["api", "admin"] }))
-      ?.startsWith("scopes"),
+      ?.startsWith("the scopes"),
     true,
   );
   assertEquals(
@@ -80,20 +83,61 @@ Deno.test("credential: serves only the issuer, client ID, scopes and audience it
 Deno.test("credential: fresh only with at least the minimum lifetime left", () => {
   assertEquals(isFresh(stored, 1_000_000 - 60_000), true);
   assertEquals(isFresh(stored, 1_000_000 - 59_999), false);
-  assertEquals(isFresh({ ...stored, expiresAt: undefined }, 30_000), true);
-  assertEquals(isFresh({ ...stored, expiresAt: undefined }, 61_000), false);
+});
+
+Deno.test("credential: a lifetime the provider did not state is used until refused", () => {
+  const github = { ...stored, expiresAt: undefined, flow: "loopback" };
+  // GitHub's OAuth-app tokens: hours, days later, still handed out.
+  assertEquals(isFresh(github, 61_000), true);
+  assertEquals(isFresh(github, 400 * 86_400_000), true);
+  // Until a server refused it, or the provider refused the refresh.
+  assertEquals(isFresh({ ...github, retiredAt: 5 }, 61_000), false);
+  assertEquals(
+    isFresh({ ...github, unusable: "invalid_grant" }, 61_000),
+    false,
+  );
 });
 
 Deno.test("credential: loading a missing or mismatched entry is exit 4 with the fix", async () => {
   const store = {
     get: (p: string) => Promise.resolve(p === "default" ? stored : undefined),
+    list: () => Promise.resolve(["default"]),
   };
+  const withStage = (flags: SettingFlags) =>
+    resolveSettings({
+      flags,
+      env: envFrom({}),
+      config: parseConfig("c", {
+        profiles: {
+          stage: { issuer: "https://stage.example", client_id: "c" },
+        },
+      }),
+      build: buildInfo,
+    });
   await assertRejects(
-    () => loadCredential(store, settings({ profile: "stage" })),
+    () => loadCredential(store, withStage({ profile: "stage" })),
     {
       code: "not_logged_in",
-      message: /Run: authctl login --profile stage/,
+      message: /Run: authctl login --profile stage$/,
     },
+  );
+  // A profile that exists nowhere is a misspelling: exit 2, with the names.
+  await assertRejects(
+    () => loadCredential(store, withStage({ profile: "stgae" })),
+    {
+      code: "unknown_profile",
+      message:
+        /No profile named "stgae"; profiles: default, stage \(did you mean "stage"\?\)/,
+    },
+  );
+  // The same name with an issuer given is a profile about to be used.
+  await assertRejects(
+    () =>
+      loadCredential(
+        store,
+        withStage({ profile: "stgae", issuer: "https://x.example" }),
+      ),
+    { code: "not_logged_in" },
   );
   await assertRejects(
     () => loadCredential(store, settings({ clientId: "x" })),
@@ -157,5 +201,96 @@ Deno.test("credential: a token obtained for a resource serves only that resource
       settings({ provider: { resources: ["https://mcp.example/mcp"] } }),
     ),
     `no particular resource, not "https://mcp.example/mcp"`,
+  );
+});
+
+Deno.test("credential: more scopes serve fewer; the fix asks for both sets", async () => {
+  // Obtained for "api"; `--scope api` is served, `--scope admin` is not.
+  assertEquals(
+    settingsMismatch(stored, settings({ scopes: ["api"] })),
+    undefined,
+  );
+  const wanted = settings({ profile: "default", scopes: ["admin"] });
+  assertEquals(
+    settingsMismatch(stored, wanted),
+    `the scopes "api", not "admin"`,
+  );
+  assertEquals(
+    mismatchFix(stored, wanted),
+    "authctl login --profile default --scope api --scope admin",
+  );
+  const store = {
+    get: () => Promise.resolve(stored),
+    list: () => Promise.resolve(["default"]),
+  };
+  await assertRejects(() => loadCredential(store, wanted), {
+    code: "settings_mismatch",
+    message: /Run: authctl login --profile default --scope api --scope admin$/,
+  });
+  // A credential for both serves each.
+  const both = { ...stored, scopes: ["openid", "api", "admin"] };
+  assertEquals(settingsMismatch(both, wanted), undefined);
+  assertEquals(
+    settingsMismatch(both, settings({ scopes: ["api"] })),
+    undefined,
+  );
+});
+
+Deno.test("credential: a token for several resources is not handed out for one of them", () => {
+  const two: StoredCredential = {
+    ...stored,
+    provider: { resources: ["https://a.example/", "https://b.example/"] },
+  };
+  assertEquals(
+    settingsMismatch(
+      two,
+      settings({ provider: { resources: ["https://a.example/"] } }),
+    ),
+    `the resource "https://a.example/ https://b.example/", not "https://a.example/"`,
+  );
+  assertEquals(
+    settingsMismatch(
+      two,
+      settings({
+        provider: { resources: ["https://b.example/", "https://a.example/"] },
+      }),
+    ),
+    undefined,
+  );
+});
+
+Deno.test("credential: bearer tokens asked for (dpop never) are not served by bound ones", () => {
+  const bound: StoredCredential = {
+    ...stored,
+    dpop: {
+      alg: "ES256",
+      privateJwk: {},
+      publicJwk: {},
+      jkt: "thumb",
+    },
+  };
+  const never = settings({ provider: { dpop: "never" } });
+  assertEquals(settingsMismatch(bound, never)?.includes("DPoP"), true);
+  assertEquals(settingsMismatch(stored, never), undefined);
+  assertEquals(settingsMismatch(bound, settings({})), undefined);
+  assertThrows(() => requireBearer(bound, "exec", settings({})), {
+    code: "dpop_bound",
+    message: /log in for bearer tokens: authctl login --dpop never$/,
+  });
+});
+
+Deno.test("credential: the login hint repeats what the command was given, quoted for a shell", () => {
+  assertEquals(loginCommand(settings({})), "authctl login");
+  assertEquals(
+    loginCommand(
+      settings({
+        profile: "work",
+        issuer: "https://login.example",
+        clientId: "cli",
+        scopes: ["read:all", "it's"],
+        audience: "api",
+      }),
+    ),
+    "authctl login --profile work --issuer https://login.example --client-id cli --scope read:all --scope 'it'\\''s' --audience api",
   );
 });

@@ -21,6 +21,7 @@ const laptop: Environment = {
   browserVariable: false,
   stdinIsTerminal: true,
   stderrIsTerminal: true,
+  controllingTerminal: true,
 };
 
 const auto = { flow: "auto", noBrowser: false, qr: true };
@@ -74,26 +75,48 @@ const table: Row[] = [
     "loopback",
   ],
   [
-    "SSH, stderr not a terminal, stdin is",
+    "SSH, stderr not a terminal, stdin is: the person still sees the code",
     { ssh: true, stderrIsTerminal: false },
     device,
-    "paste",
+    "device",
+  ],
+  [
+    "SSH, `login 2>&1 | tee log`: stdin and stderr piped, a controlling terminal",
+    { ssh: true, stdinIsTerminal: false, stderrIsTerminal: false },
+    device,
+    "device",
+    /this is an SSH session/,
+  ],
+  [
+    "SSH, piped, provider without device flow: nothing can be pasted",
+    { ssh: true, stdinIsTerminal: false, stderrIsTerminal: false },
+    noDevice,
+    /no code can be pasted/,
   ],
   [
     "SSH, no terminal at all",
-    { ssh: true, stdinIsTerminal: false, stderrIsTerminal: false },
+    {
+      ssh: true,
+      stdinIsTerminal: false,
+      stderrIsTerminal: false,
+      controllingTerminal: false,
+    },
     device,
     /no terminal is attached/,
   ],
   [
     "no device flow, no stdin terminal",
-    { display: false, stdinIsTerminal: false },
+    { display: false, stdinIsTerminal: false, controllingTerminal: false },
     noDevice,
     /no code can be pasted/,
   ],
   [
     "laptop without a terminal still uses the browser",
-    { stdinIsTerminal: false, stderrIsTerminal: false },
+    {
+      stdinIsTerminal: false,
+      stderrIsTerminal: false,
+      controllingTerminal: false,
+    },
     device,
     "loopback",
   ],
@@ -114,9 +137,16 @@ for (const [name, facts, provider, expected, reason] of table) {
     if (reason) {
       assertEquals(reason.test(choice.reason ?? ""), true, choice.reason);
     }
+    // The hint names the two other flows, never the one chosen.
+    const others = ["loopback", "device", "paste"].filter((f) =>
+      f !== expected
+    );
     assertEquals(
-      /--flow loopback\|device\|paste/.test(choice.reason ?? ""),
+      choice.reason?.includes(
+        `pick another with --flow ${others[0]} or --flow ${others[1]}`,
+      ),
       true,
+      choice.reason,
     );
   });
 }
@@ -146,6 +176,7 @@ Deno.test("select: the no-terminal check happens before the provider is asked", 
         ssh: true,
         stdinIsTerminal: false,
         stderrIsTerminal: false,
+        controllingTerminal: false,
       }),
     { code: "no_interactive_flow" },
   );
@@ -160,13 +191,17 @@ Deno.test("environment: detection from variables and files", () => {
     vars: Record<string, string>,
     files: string[] = [],
     text: Record<string, string> = {},
+    tty = false,
   ) =>
     detectEnvironment(
       { os: "linux", env: envFrom(vars) },
       t,
       (p) => files.includes(p),
       (p) => text[p] ?? "",
+      () => tty,
     );
+  assertEquals(detect({}, [], {}, true).controllingTerminal, true);
+  assertEquals(detect({}, [], {}, false).controllingTerminal, false);
   assertEquals(detect({ SSH_CONNECTION: "1.2.3.4 5 6.7.8.9 22" }).ssh, true);
   assertEquals(detect({ SSH_TTY: "/dev/pts/1" }).ssh, true);
   assertEquals(detect({}).ssh, false);

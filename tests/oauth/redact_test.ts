@@ -31,3 +31,27 @@ Deno.test("redact: a registration's management token (RFC 7592)", () => {
     '{"client_id":"abc","registration_access_token":"[redacted]","registration_client_uri":"https://as.example/reg/abc"}',
   );
 });
+
+Deno.test("redact: a server's challenge stays readable, a token padded with = still goes", () => {
+  const challenge =
+    'Bearer error="invalid_token", error_description="The access token expired"';
+  assertEquals(
+    redact(`refused (HTTP 401: ${challenge})`),
+    `refused (HTTP 401: ${challenge})`,
+  );
+  assertEquals(redact('Bearer realm="api"'), 'Bearer realm="api"');
+  assertEquals(
+    redact("Bearer error=invalid_token"),
+    "Bearer error=invalid_token",
+  );
+  assertEquals(
+    redact('DPoP error="use_dpop_nonce"'),
+    'DPoP error="use_dpop_nonce"',
+  );
+  // b64token (RFC 6750 §2.1): "=" only at its end.
+  assertEquals(redact("Bearer QWxhZGRpbjpvcGVu=="), "Bearer [redacted]");
+  assertEquals(
+    redact("Bearer abcdefghijklmn=, next"),
+    "Bearer [redacted], next",
+  );
+});
