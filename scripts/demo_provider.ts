@@ -30,6 +30,9 @@ export const DEMO_CLIENT_ID = "authctl-demo";
 /** Another public client the demo provider knows. */
 export const OTHER_CLIENT_ID = "other-cli";
 
+/** A CLI client the provider does not let use the device flow. */
+export const NO_DEVICE_CLIENT_ID = "no-device-cli";
+
 /** A CLI client the provider accepts only with pushed authorization requests. */
 export const PAR_CLIENT_ID = "par-cli";
 
@@ -123,6 +126,10 @@ export async function startDemoProvider(
       {
         ...nativeClient(PAR_CLIENT_ID),
         require_pushed_authorization_requests: true,
+      },
+      {
+        ...nativeClient(NO_DEVICE_CLIENT_ID),
+        grant_types: ["authorization_code", "refresh_token"],
       },
       {
         // A resource server's own client, for the tests' introspection calls.

@@ -25,6 +25,7 @@ import { Http } from "../oauth/http.ts";
 import { isLoopbackHost } from "../platform/env.ts";
 import type { DpopKey, StoredCredential } from "../store/types.ts";
 import type { AppDeps } from "./deps.ts";
+import { canRefresh, notLoggedIn } from "./credential.ts";
 import { getToken } from "./token.ts";
 
 /** Largest request body sent, in bytes. */
@@ -135,9 +136,12 @@ export async function callApi(
     );
   }
   if (response.status === 401 && invalidToken(response)) {
-    // The token was refused before it expired (revoked, or the server's
-    // clock): one refresh, one retry.
+    // The token was refused before it expired (revoked, the server's clock,
+    // or a token whose lifetime was never stated): one refresh, one retry.
     await response.body?.cancel();
+    if (!settings.envToken && !canRefresh(credential)) {
+      throw await retireRefused(deps, settings, credential, response);
+    }
     credential = await getToken(deps, settings, { forceRefresh: true });
     response = await sendWith(credential);
   }
@@ -158,6 +162,38 @@ export async function callApi(
       `HTTP ${response.status} ${response.statusText} from ${target.href}`,
     );
   }
+}
+
+/**
+ * A refused access token that no refresh can renew: kept for `status`,
+ * marked so nothing hands it out again, and the login that replaces it.
+ */
+async function retireRefused(
+  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal">,
+  settings: Settings,
+  credential: StoredCredential,
+  response: Response,
+): Promise<NotLoggedInError> {
+  const lock = await deps.locks.acquire(settings.profile, deps.signal);
+  try {
+    const current = await deps.store.get(settings.profile);
+    // Only the token that was refused (another process may have logged in).
+    if (current?.accessToken === credential.accessToken) {
+      await deps.store.set(settings.profile, {
+        ...current,
+        retiredAt: deps.clock.now(),
+      });
+    }
+  } finally {
+    lock.release();
+  }
+  return notLoggedIn(
+    settings,
+    `The server refused the access token of profile "${settings.profile}" (HTTP 401: ${
+      response.headers.get("www-authenticate")!.slice(0, 200)
+    }), and there is no refresh token to renew it.`,
+    "api_token_refused",
+  );
 }
 
 /** The status line and headers (when asked), then the body, streamed. */

@@ -10,10 +10,13 @@ import { UsageError } from "../errors.ts";
 import type { ProcessRunner } from "../platform/process.ts";
 import type { AppDeps } from "./deps.ts";
 import { requireBearer } from "./credential.ts";
-import { getToken } from "./token.ts";
+import { getIdToken, getToken } from "./token.ts";
 
 /** The default variable that carries the token. */
 export const DEFAULT_TOKEN_VARIABLE = "AUTHCTL_ACCESS_TOKEN";
+
+/** The default variable that carries the ID token (`--id-token`). */
+export const DEFAULT_ID_TOKEN_VARIABLE = "AUTHCTL_ID_TOKEN";
 
 /** Options of {@linkcode execWithToken}. */
 export interface ExecOptions {
@@ -23,6 +26,8 @@ export interface ExecOptions {
   variable?: string;
   /** Minimum remaining lifetime of the token, in milliseconds. */
   minTtlMs?: number;
+  /** Hand over the ID token instead of the access token. */
+  idToken?: boolean;
 }
 
 /**
@@ -49,6 +54,12 @@ export async function execWithToken(
       "no_command",
       "No command to run. Give it after --, e.g. exec -- curl https://api.example.com",
     );
+  }
+  if (options.idToken) {
+    const { idToken } = await getIdToken(deps, settings, {
+      minTtlMs: options.minTtlMs,
+    });
+    return await runner.run(command, args, { [variable]: idToken });
   }
   const credential = await getToken(deps, settings, {
     minTtlMs: options.minTtlMs,

@@ -157,11 +157,15 @@ function expired(
       ? `The credentials of profile "${settings.profile}" were rejected by the provider (${credential.unusable}).`
       : forced
       ? `Profile "${settings.profile}" has no refresh token, so its tokens cannot be refreshed.`
+      : credential.retiredAt !== undefined
+      ? `The access token of profile "${settings.profile}" was refused by a server and there is no refresh token.`
       : `The access token of profile "${settings.profile}" has expired and there is no refresh token.`,
     credential.unusable
       ? "credentials_unusable"
       : forced
       ? "no_refresh_token"
+      : credential.retiredAt !== undefined
+      ? "token_refused"
       : "token_expired",
   );
 }

@@ -165,7 +165,13 @@ ${fn}() {
   candidates=("\${(@f)$(${name} __complete "\${words[CURRENT]}" -- "\${(@)words[2,CURRENT-1]}" 2>/dev/null)}")
   compadd -a candidates
 }
-if (( $+functions[compdef] )); then compdef ${fn} ${name}; fi
+# Autoloaded from $fpath as _${name} (the first Tab runs this file as that
+# function): complete now. Sourced: register the function.
+if [[ "\${funcstack[1]}" == "_${name}" ]]; then
+  ${fn} "$@"
+elif (( $+functions[compdef] )); then
+  compdef ${fn} ${name}
+fi
 `;
     case "fish":
       return `# ${name} completion for fish. Save it as

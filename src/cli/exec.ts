@@ -6,7 +6,10 @@
  */
 
 import { buildCommand } from "@stricli/core";
-import { DEFAULT_TOKEN_VARIABLE } from "../app/exec.ts";
+import {
+  DEFAULT_ID_TOKEN_VARIABLE,
+  DEFAULT_TOKEN_VARIABLE,
+} from "../app/exec.ts";
 import { brandText } from "../config/brand.ts";
 import { commandContext } from "./context.ts";
 import {
@@ -14,8 +17,11 @@ import {
   type CliContext,
   type CommonFlags,
   commonFlags,
+  exactResource,
   minTtlFlag,
+  resourceFlag,
   text,
+  toggle,
 } from "./flags.ts";
 import { parseMinTtl } from "./token.ts";
 
@@ -26,6 +32,10 @@ const execFlags = {
     "name",
   ),
   minTtl: minTtlFlag,
+  idToken: toggle(
+    "hand over the ID token instead, in $AUTHCTL_ID_TOKEN unless --env names another variable",
+  ),
+  resource: resourceFlag,
 } as const;
 
 /** `exec`'s flags that take a value, as typed: `--env`, `--min-ttl`… */
@@ -39,6 +49,8 @@ export const EXEC_VALUE_FLAGS: ReadonlySet<string> = new Set(
 interface ExecFlags extends CommonFlags {
   readonly env?: string;
   readonly minTtl: string;
+  readonly idToken?: boolean;
+  readonly resource?: string;
 }
 
 /**
@@ -71,7 +83,12 @@ export const execCommand = () =>
       ) {
         const cli = this.cli;
         const { execWithToken } = await import("../app/exec.ts");
-        const { settings, deps } = await commandContext(flags, cli);
+        const { resource, ...rest } = flags;
+        const { settings, deps } = await commandContext(
+          rest,
+          cli,
+          exactResource(resource),
+        );
         this.outcome.exitCode = await execWithToken(
           deps,
           cli.processes,
@@ -80,8 +97,14 @@ export const execCommand = () =>
             command,
             // A branded build hands out $ACMECTL_ACCESS_TOKEN.
             variable: flags.env ??
-              brandText(DEFAULT_TOKEN_VARIABLE, cli.build.name),
+              brandText(
+                flags.idToken
+                  ? DEFAULT_ID_TOKEN_VARIABLE
+                  : DEFAULT_TOKEN_VARIABLE,
+                cli.build.name,
+              ),
             minTtlMs: parseMinTtl(flags.minTtl),
+            idToken: flags.idToken,
           },
         );
       },

@@ -140,6 +140,20 @@ export const commonFlags = {
   ),
 } as const;
 
+/**
+ * `--resource` of the commands that hand out a token: the profile logged in
+ * to that resource, whose token must be that resource's.
+ */
+export const resourceFlag = text(
+  "the token of the profile logged in to this resource (login --resource); it must be that resource's",
+  "url",
+);
+
+/** The resource a token command is about, for {@linkcode resourceFlag}. */
+export function exactResource(url: string | undefined) {
+  return url ? { url, match: "exact" as const } : undefined;
+}
+
 /** `--min-ttl` of the commands that hand out a token. */
 export const minTtlFlag = textWithDefault(
   "refresh first when the token expires within this many seconds",

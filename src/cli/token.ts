@@ -17,7 +17,9 @@ import {
   type CliContext,
   type CommonFlags,
   commonFlags,
+  exactResource,
   minTtlFlag,
+  resourceFlag,
   text,
   toggle,
 } from "./flags.ts";
@@ -70,10 +72,7 @@ export const tokenCommand = () =>
         forceRefresh: toggle(
           "refresh now, whatever the expiry (after your permissions changed)",
         ),
-        resource: text(
-          "the token of the profile logged in to this resource (login --resource); it must be that resource's",
-          "url",
-        ),
+        resource: resourceFlag,
       },
     },
     func: action(async function (this: CliContext, flags: TokenFlags) {
@@ -82,7 +81,7 @@ export const tokenCommand = () =>
       const { settings, deps } = await commandContext(
         rest,
         this.cli,
-        resource ? { url: resource, match: "exact" } : undefined,
+        exactResource(resource),
       );
       const handed = await handOut(deps, settings, flags);
       if (handed.dpop && !flags.idToken) {
@@ -103,6 +102,7 @@ export const tokenCommand = () =>
 /** `header`'s flags. */
 interface HeaderFlags extends CommonFlags {
   readonly idToken?: boolean;
+  readonly resource?: string;
   readonly minTtl: string;
   readonly method?: string;
   readonly url?: string;
@@ -128,10 +128,16 @@ export const headerCommand = () =>
           'with DPoP-bound tokens: the URL of the one request; adds its "DPoP: <proof>" line',
           "url",
         ),
+        resource: resourceFlag,
       },
     },
     func: action(async function (this: CliContext, flags: HeaderFlags) {
-      const { settings, deps } = await commandContext(flags, this.cli);
+      const { resource, ...rest } = flags;
+      const { settings, deps } = await commandContext(
+        rest,
+        this.cli,
+        exactResource(resource),
+      );
       const handed = await handOut(deps, settings, flags);
       if (handed.dpop && !flags.idToken) {
         if (flags.url === undefined) {

@@ -30,6 +30,9 @@ export function toAuthctlError(
     // RFC 9126: the pushed request lives for `expires_in` seconds only.
     const expired = err.error === "invalid_request_uri"
       ? " The pushed authorization request expired (or was already used) before the browser opened it: run login again and open the URL promptly."
+      : err.error === "invalid_request" &&
+          /pushed authorization request/i.test(err.error_description ?? "")
+      ? " The provider takes this client's requests only pushed (RFC 9126): log in again with --par added (or set par = true in the profile)."
       : "";
     return new RefusedError(
       "authorization_refused",

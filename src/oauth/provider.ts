@@ -607,16 +607,26 @@ export class Provider {
         interval: result.interval,
       };
     } catch (err) {
+      // A refusal of the client, not of the code: oidc-provider says
+      // invalid_request ("… is not allowed for this client").
       if (
         err instanceof oauth.ResponseBodyError &&
-        ["unauthorized_client", "invalid_client", "unsupported_grant_type"]
-          .includes(err.error)
+        [
+          "unauthorized_client",
+          "invalid_client",
+          "unsupported_grant_type",
+          "invalid_request",
+        ].includes(err.error)
       ) {
         throw new ProviderError(
           "device_not_allowed",
           `The provider does not let client "${this.#options.clientId}" use the device flow (${
             stripControl(err.error)
-          }).`,
+          }${
+            err.error_description
+              ? `: ${stripControl(err.error_description)}`
+              : ""
+          }). Log in with --flow loopback (a browser on this machine) or --flow paste (a browser anywhere).`,
           { cause: err },
         );
       }

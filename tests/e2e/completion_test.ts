@@ -7,7 +7,7 @@
  */
 
 import { assertEquals } from "../support/assert.ts";
-import { cliArgs, cliEnv } from "../support/cli.ts";
+import { cliArgs, cliEnv, spawnCommand } from "../support/cli.ts";
 
 async function shell(
   cmd: string[],
@@ -85,6 +85,57 @@ Deno.test({
           "kubectl",
         ]);
       });
+
+      await t.step(
+        "zsh: saved in $fpath as the README says, the first Tab completes",
+        async () => {
+          const script = await shell(["authctl", "completion", "zsh"], env);
+          const fp = `${dir}/fpath`;
+          await Deno.mkdir(fp);
+          // What a person sees after Tab: the line, echoed back by Enter.
+          const firstTab = async (file: string, waitMs: number) => {
+            await Deno.writeTextFile(`${fp}/_authctl`, file);
+            const zsh = spawnCommand(["zsh", "-f", "-i"], {
+              ...env,
+              PS1: "> ",
+            }, { pty: true });
+            const type = async (text: string, pause: number) => {
+              await zsh.write(text);
+              await new Promise((r) => setTimeout(r, pause));
+            };
+            try {
+              await type(
+                `fpath=(${fp} $fpath); autoload -Uz compinit; compinit -u -D\n`,
+                500,
+              );
+              await type("authctl tok\t", 0);
+              await zsh.waitFor(/authctl token/, waitMs).catch(() => {});
+              // Ctrl-A, then "echo RESULT:" before the line, then Enter.
+              await type("\x01echo RESULT:\n", 0);
+              const [, line] = await zsh.waitFor(/RESULT:([^\r\n]*)\r?\n/);
+              return line.trim();
+            } finally {
+              zsh.child.kill("SIGKILL");
+              await zsh.finish();
+            }
+          };
+          assertEquals(
+            await firstTab(script.join("\n") + "\n", 20_000),
+            "authctl token",
+          );
+          // Negative control: a script that only registers itself (compdef)
+          // completes nothing on the first Tab when autoloaded.
+          const registerOnly = script.join("\n").replace(
+            /if \[\[ "\$\{funcstack\[1\]\}"[\s\S]*fi$/,
+            "compdef _authctl_complete authctl",
+          );
+          assertEquals(registerOnly.includes("funcstack"), false);
+          assertEquals(
+            await firstTab(registerOnly + "\n", 5_000),
+            "authctl tok",
+          );
+        },
+      );
 
       await t.step("fish", async () => {
         const ask = (line: string) =>

@@ -189,7 +189,8 @@ Deno.test({
           const { url, result } = await loopbackLogin(env);
           assertEquals(result.code, 0, result.stderr);
           assertEquals(url.searchParams.get("access_type"), "offline");
-          assertEquals(url.searchParams.get("scope"), "openid");
+          // gcloud's choice: the account's email and name, not a number.
+          assertEquals(url.searchParams.get("scope"), "openid email profile");
           assertEquals(url.searchParams.has("prompt"), false);
           const before = await new FileStore({
             configDir: env.AUTHCTL_CONFIG_DIR,

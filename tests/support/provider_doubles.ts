@@ -7,7 +7,13 @@
  *   endpoint answers form-encoded unless asked for JSON, and reports every
  *   error with HTTP 200; `token_type` "bearer"; the web flow needs the
  *   client secret, the device flow does not; no ID token; who logged in from
- *   `GET /api/v3/user` (`login`, `id`).
+ *   `GET /api/v3/user` (`login`, `id`). OAuth-app tokens come without
+ *   `expires_in` (they never expire); the GitHub App client's expire after
+ *   8 h with a rotating refresh token, whose refresh needs the secret
+ *   unless the tokens came from the device flow. The user API answers 401
+ *   (no challenge) for a token revoked with `POST /__revoke?token=…`.
+ * - Refreshed ID tokens (Google, Entra, Auth0) carry `sub` (and Entra's
+ *   `tid`) only: no name, no email.
  * - Google: discovery without `offline_access` in `scopes_supported`; the
  *   `offline_access` scope is `invalid_scope`; a refresh token only with
  *   `access_type=offline`; the token endpoint needs the client secret
@@ -41,6 +47,8 @@ export interface DoubleProvider {
 export interface ProviderDoubles {
   url: string;
   github: DoubleProvider;
+  /** GitHub with a GitHub App's client: expiring, rotating tokens. */
+  githubApp: DoubleProvider;
   google: DoubleProvider;
   microsoft: DoubleProvider;
   auth0: DoubleProvider;
@@ -56,6 +64,8 @@ type Name = "github" | "google" | "microsoft" | "auth0";
 interface Grant {
   provider: Name;
   clientId: string;
+  /** The GitHub App's tokens came from the device flow. */
+  device?: boolean;
   redirectUri?: string;
   scope: string;
   nonce?: string;
@@ -67,6 +77,8 @@ const SECRET: Partial<Record<Name, string>> = {
   github: "github-app-secret",
   google: "GOCSPX-google-desktop-secret",
 };
+/** A GitHub App with expiring user tokens (GitHub's own client IDs: Iv23…). */
+const GITHUB_APP = "Iv23.github-app";
 const CLIENT: Record<Name, string> = {
   github: "Iv1.github-client",
   google: "123-google.apps.googleusercontent.com",
@@ -101,14 +113,25 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
       ? `${base}/auth0/`
       : `${base}/${p}`;
 
-  const idToken = async (grant: Grant, withNonce: boolean) => {
+  const idToken = async (
+    grant: Grant,
+    withNonce: boolean,
+    refreshed = false,
+  ) => {
     const iss = grant.provider === "microsoft"
       ? `${base}/microsoft/${currentTenant}/v2.0`
       : issuerOf(grant.provider);
+    // The names reach the ID token only with the scopes that ask for them
+    // (Entra: profile; Google: email, profile), and never after a refresh.
+    const scopes = grant.scope.split(" ");
+    const strict = grant.provider === "microsoft" ||
+      grant.provider === "google";
+    const named = !refreshed && (!strict || scopes.includes("profile"));
+    const emailed = !refreshed &&
+      (grant.provider !== "google" || scopes.includes("email"));
     return await new jose.SignJWT({
-      name: "Alice Example",
-      email: "alice@double.test",
-      preferred_username: "alice",
+      ...(named ? { name: "Alice Example", preferred_username: "alice" } : {}),
+      ...(emailed ? { email: "alice@double.test" } : {}),
       ...(withNonce && grant.nonce ? { nonce: grant.nonce } : {}),
       ...(grant.provider === "microsoft" ? { tid: currentTenant } : {}),
     })
@@ -147,20 +170,28 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   const tokens = async (grant: Grant, withNonce: boolean, rotate?: string) => {
     const accessToken = `at-${grant.provider}-${random()}`;
     access.set(accessToken, grant);
+    const app = grant.clientId === GITHUB_APP;
     const body: Record<string, unknown> = {
       access_token: accessToken,
       token_type: grant.provider === "github" ? "bearer" : "Bearer",
-      expires_in: 3600,
+      // GitHub: OAuth-app tokens never expire; GitHub App tokens last 8 h.
+      ...(grant.provider !== "github"
+        ? { expires_in: 3600 }
+        : app
+        ? { expires_in: 28800, refresh_token_expires_in: 15897600 }
+        : {}),
       // Entra never echoes offline_access in the granted scope.
       scope: grant.provider === "microsoft"
         ? grant.scope.split(" ").filter((s) => s !== "offline_access").join(" ")
         : grant.scope,
     };
     if (grant.provider !== "github") {
-      body.id_token = await idToken(grant, withNonce);
+      body.id_token = await idToken(grant, withNonce, rotate !== undefined);
     }
     // Google keeps the refresh token it gave; the others rotate.
-    if (grant.offline && !(grant.provider === "google" && rotate)) {
+    if (
+      (grant.offline || app) && !(grant.provider === "google" && rotate)
+    ) {
       const token = `rt-${grant.provider}-${random()}`;
       refresh.set(token, { grant, family: rotate ?? random() });
       body.refresh_token = token;
@@ -168,13 +199,25 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
     return body;
   };
 
-  const needsSecret = (p: Name, form: URLSearchParams, grantType: string) => {
+  const needsSecret = (
+    p: Name,
+    form: URLSearchParams,
+    grantType: string,
+  ) => {
     const secret = SECRET[p];
     if (!secret) return false;
-    // GitHub's device flow needs no secret; its web flow does.
+    // GitHub's device flow needs no secret; its web flow does, and so does
+    // the refresh of web-flow tokens (not of device-flow ones).
     if (p === "github" && grantType.endsWith("device_code")) return false;
+    if (p === "github" && grantType === "refresh_token") {
+      const entry = refresh.get(form.get("refresh_token") ?? "");
+      if (entry?.grant.device) return false;
+    }
     return form.get("client_secret") !== secret;
   };
+
+  const clientOf = (p: Name, id: string | null) =>
+    id === CLIENT[p] || (p === "github" && id === GITHUB_APP);
 
   const handler = async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
@@ -188,6 +231,10 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
     if (first === "__tenant") {
       currentTenant = url.searchParams.get("tid") ?? tenant;
       return new Response("ok");
+    }
+    if (first === "__revoke") {
+      access.delete(url.searchParams.get("token") ?? "");
+      return new Response("revoked");
     }
     if (first === "__approve") {
       const device = userCodes.get(url.searchParams.get("user_code") ?? "");
@@ -253,7 +300,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
             })}`,
           },
         });
-      if (q.get("client_id") !== CLIENT[p]) {
+      if (!clientOf(p, q.get("client_id"))) {
         return new Response("unknown client", { status: 400 });
       }
       const r = new URL(redirect);
@@ -288,7 +335,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
       const code = `code-${random()}`;
       codes.set(code, {
         provider: p,
-        clientId: CLIENT[p],
+        clientId: q.get("client_id")!,
         redirectUri: redirect,
         scope,
         nonce: q.get("nonce") ?? undefined,
@@ -313,6 +360,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
         grant: {
           provider: p,
           clientId: form.get("client_id") ?? "",
+          device: true,
           scope,
           offline: p === "google" ? true : p !== "github" &&
             scope.split(" ").includes("offline_access"),
@@ -345,7 +393,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
           ? error(p, req, "incorrect_client_credentials")
           : error(p, req, "invalid_request", "client_secret is missing.");
       }
-      if (form.get("client_id") !== CLIENT[p]) {
+      if (!clientOf(p, form.get("client_id"))) {
         return error(p, req, "invalid_client");
       }
       if (grantType === "authorization_code") {
@@ -452,6 +500,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   return {
     url: base,
     github: provider("github"),
+    githubApp: { ...provider("github"), clientId: GITHUB_APP },
     google: provider("google"),
     microsoft: provider("microsoft"),
     auth0: provider("auth0"),

@@ -1,0 +1,406 @@
+/**
+ * End to end: what comes after a login at providers as they really behave
+ * (the doubles of tests/support/provider_doubles.ts): the next `token`, the
+ * `status` line, and every hint a message gives, run as a person would
+ * run it to see that it makes progress.
+ */
+
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotMatch,
+} from "../support/assert.ts";
+import { cliEnv, runCli, spawnCli } from "../support/cli.ts";
+import { hintIn, runHint } from "../support/hints.ts";
+import { startProviderDoubles } from "../support/provider_doubles.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import type { StoredCredential } from "../../src/store/types.ts";
+
+const USER_CODE = /enter the code\s+([A-Z]{4}-[A-Z]{4})/;
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** The stored credential's ID token claims. */
+function claims(credential: StoredCredential): Record<string, unknown> {
+  return JSON.parse(
+    new TextDecoder().decode(
+      Uint8Array.fromBase64(credential.idToken!.split(".")[1], {
+        alphabet: "base64url",
+      }),
+    ),
+  );
+}
+
+Deno.test({
+  name: "e2e: after the login, at providers as they behave",
+  ...opts,
+  async fn(t) {
+    const d = await startProviderDoubles();
+    const dirs: string[] = [];
+    const envFor = async (extra: Record<string, string>) => {
+      const dir = await Deno.makeTempDir();
+      dirs.push(dir);
+      return cliEnv(dir, {
+        AUTHCTL_STORAGE: "file",
+        AUTHCTL_PROMPT: "",
+        ...extra,
+      });
+    };
+    const storeOf = (env: Record<string, string>) =>
+      new FileStore({ configDir: env.AUTHCTL_CONFIG_DIR });
+    const login = (env: Record<string, string>, args: string[] = []) =>
+      runHint(["login", "--flow", "loopback", "--force", ...args], env);
+    const device = async (env: Record<string, string>) => {
+      const cli = await spawnCli(
+        ["login", "--flow", "device", "--force", "--no-qr"],
+        env,
+      );
+      const [, code] = await cli.waitFor(USER_CODE);
+      await (await fetch(`${d.url}/__approve?user_code=${code}`, {
+        method: "POST",
+      })).body?.cancel();
+      return await cli.finish();
+    };
+    // A resource that refuses one token with RFC 6750's challenge.
+    let refused = "";
+    const api = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (req) =>
+        req.headers.get("authorization") === `Bearer ${refused}`
+          ? new Response("no", {
+            status: 401,
+            headers: {
+              "www-authenticate":
+                'Bearer error="invalid_token", error_description="revoked"',
+            },
+          })
+          : Response.json({ ok: true }),
+    );
+    const apiUrl = `http://127.0.0.1:${api.addr.port}/me`;
+    try {
+      await t.step(
+        "GitHub OAuth-app tokens state no lifetime: used hours later, until refused",
+        async () => {
+          const env = await envFor({
+            AUTHCTL_PROVIDER: "github",
+            AUTHCTL_ISSUER: d.github.issuer,
+            AUTHCTL_CLIENT_ID: d.github.clientId,
+            AUTHCTL_CLIENT_SECRET: d.github.clientSecret!,
+          });
+          const r = await login(env);
+          assertEquals(r.code, 0, r.stderr);
+          const store = storeOf(env);
+          const stored = (await store.get("default"))!;
+          assertEquals(stored.expiresAt, undefined, "the double states none");
+          // Two hours on.
+          await store.set("default", {
+            ...stored,
+            obtainedAt: stored.obtainedAt - 2 * 3600_000,
+          });
+          const token = await runCli(["token"], env);
+          assertEquals(token.code, 0, token.stderr);
+          assertEquals(token.stdout.trim(), stored.accessToken);
+          const status = await runCli(["status"], env);
+          assertEquals(status.code, 0, status.stderr);
+          assertMatch(status.stdout, /Logged in: +yes as alice/);
+          assertMatch(
+            status.stdout,
+            /Access token: +no lifetime stated \(used until the provider refuses it\)/,
+          );
+          // Refused by a server: exit 4, the challenge readable, the login.
+          refused = stored.accessToken;
+          const call = await runCli(["api", apiUrl], env);
+          assertEquals(call.code, 4, call.stderr);
+          assertMatch(call.stderr, /Bearer error="invalid_token"/);
+          const after = await runCli(["token"], env);
+          assertEquals(after.code, 4, after.stderr);
+          assertMatch(after.stderr, /was refused by a server/);
+          const again = await runHint(hintIn(call.stderr), env);
+          assertEquals(again.code, 0, again.stderr);
+          assertEquals((await runCli(["api", apiUrl], env)).code, 0);
+        },
+      );
+
+      await t.step(
+        "GitHub's device flow needs no secret; a GitHub App's device tokens refresh without it",
+        async () => {
+          const env = await envFor({
+            AUTHCTL_PROVIDER: "github",
+            AUTHCTL_ISSUER: d.github.issuer,
+            AUTHCTL_CLIENT_ID: d.githubApp.clientId,
+          });
+          const r = await device(env);
+          assertEquals(r.code, 0, r.stderr);
+          const before = (await storeOf(env).get("default"))!;
+          assert(before.refreshToken, "GitHub App tokens come with one");
+          assert(before.expiresAt, "and expire (8 h)");
+          const refreshed = await runCli(["token", "--force-refresh"], env);
+          assertEquals(refreshed.code, 0, refreshed.stderr);
+          const after = (await storeOf(env).get("default"))!;
+          assert(after.refreshToken !== before.refreshToken, "rotated");
+          // Negative control: web-flow tokens of the same app need the secret
+          // to refresh, at the double as at GitHub.
+          const web = await envFor({
+            AUTHCTL_PROVIDER: "github",
+            AUTHCTL_ISSUER: d.github.issuer,
+            AUTHCTL_CLIENT_ID: d.githubApp.clientId,
+            AUTHCTL_CLIENT_SECRET: d.github.clientSecret!,
+          });
+          assertEquals((await login(web)).code, 0);
+          const entry = (await storeOf(web).get("default"))!;
+          const replay = await fetch(
+            `${d.github.issuer}/login/oauth/access_token`,
+            {
+              method: "POST",
+              headers: { accept: "application/json" },
+              body: new URLSearchParams({
+                grant_type: "refresh_token",
+                refresh_token: entry.refreshToken!,
+                client_id: d.githubApp.clientId,
+              }),
+            },
+          );
+          assertEquals(
+            (await replay.json()).error,
+            "incorrect_client_credentials",
+          );
+        },
+      );
+
+      await t.step(
+        "Entra: profile is asked for, so status names the account, and keeps it after a refresh",
+        async () => {
+          const env = await envFor({
+            AUTHCTL_PROVIDER: "microsoft",
+            AUTHCTL_ISSUER: d.microsoft.issuer,
+            AUTHCTL_CLIENT_ID: d.microsoft.clientId,
+          });
+          const r = await login(env);
+          assertEquals(r.code, 0, r.stderr);
+          assertMatch(r.stderr, /Logged in as alice/);
+          const first = (await storeOf(env).get("default"))!;
+          assertEquals(claims(first).name, "Alice Example");
+          const refreshed = await runCli(["token", "--force-refresh"], env);
+          assertEquals(refreshed.code, 0, refreshed.stderr);
+          const stored = (await storeOf(env).get("default"))!;
+          // The double's refreshed ID token names nobody…
+          assertEquals(claims(stored).name, undefined);
+          assertEquals(claims(stored).sub, "alice-sub");
+          // …and status still does.
+          const status = JSON.parse(
+            (await runCli(["status", "--json"], env)).stdout,
+          );
+          assertEquals(status.name, "Alice Example");
+          assertEquals(status.identity.preferred_username, "alice");
+          // Negative control: with scopes of one's own (no profile), Entra's
+          // ID token names an opaque sub only.
+          const bare = await login(env, ["--scope", "User.Read"]);
+          assertEquals(bare.code, 0, bare.stderr);
+          const opaque = (await storeOf(env).get("default"))!;
+          assertEquals(claims(opaque).name, undefined);
+          assertEquals(claims(opaque).preferred_username, undefined);
+        },
+      );
+
+      await t.step(
+        "Google: email and profile are asked for, so status names the account",
+        async () => {
+          const env = await envFor({
+            AUTHCTL_PROVIDER: "google",
+            AUTHCTL_ISSUER: d.google.issuer,
+            AUTHCTL_CLIENT_ID: d.google.clientId,
+            AUTHCTL_CLIENT_SECRET: d.google.clientSecret!,
+          });
+          const r = await login(env);
+          assertEquals(r.code, 0, r.stderr);
+          assertMatch(r.stderr, /Logged in as alice \(alice@double\.test\)/);
+        },
+      );
+
+      await t.step(
+        "token --scope admin: the hint logs in for both scope sets, and both work",
+        async () => {
+          const env = await envFor({});
+          await Deno.writeTextFile(
+            `${env.AUTHCTL_CONFIG_DIR}/config.toml`,
+            `[profiles.demo]\nissuer = "${d.auth0.issuer}"\nclient_id = "${d.auth0.clientId}"\nscopes = ["read"]\n`,
+          );
+          const r = await login(env, ["--profile", "demo"]);
+          assertEquals(r.code, 0, r.stderr);
+          const admin = await runCli(
+            ["token", "--profile", "demo", "--scope", "admin"],
+            env,
+          );
+          assertEquals(admin.code, 4, admin.stderr);
+          const hint = hintIn(admin.stderr);
+          assertEquals(hint, [
+            "login",
+            "--profile",
+            "demo",
+            "--scope",
+            "read",
+            "--scope",
+            "admin",
+          ]);
+          // status says the same, without contradicting itself.
+          const status = await runCli(
+            ["status", "--profile", "demo", "--scope", "admin"],
+            env,
+          );
+          assertEquals(status.code, 4);
+          assertMatch(
+            status.stdout,
+            /Logged in: +no — .*obtained for the scopes "read", not "admin"/,
+          );
+          assertMatch(
+            status.stdout,
+            /Run: +authctl login --profile demo --scope read --scope admin/,
+          );
+          assertNotMatch(status.stdout, /Can refresh/);
+          assertMatch(
+            status.stdout,
+            /Access token: +expires .*, but for other settings/,
+          );
+          const again = await runHint(hint, env);
+          assertEquals(again.code, 0, again.stderr);
+          assertMatch(again.stderr, /Logged in/);
+          for (
+            const args of [
+              ["token", "--profile", "demo", "--scope", "admin"],
+              ["token", "--profile", "demo"],
+              ["status", "--profile", "demo", "--scope", "admin"],
+            ]
+          ) {
+            const ok = await runCli(args, env);
+            assertEquals(ok.code, 0, `${args.join(" ")}: ${ok.stderr}`);
+          }
+        },
+      );
+
+      await t.step(
+        "exec with DPoP-bound tokens: the hint logs in for bearer tokens, and exec works",
+        async () => {
+          const env = await envFor({
+            AUTHCTL_ISSUER: d.auth0.issuer,
+            AUTHCTL_CLIENT_ID: d.auth0.clientId,
+          });
+          assertEquals((await login(env)).code, 0);
+          // As a DPoP login leaves it: the tokens bound to a key.
+          const store = storeOf(env);
+          const stored = (await store.get("default"))!;
+          await store.set("default", {
+            ...stored,
+            dpop: { alg: "ES256", privateJwk: {}, publicJwk: {}, jkt: "jkt" },
+          });
+          const exec = await runCli(["exec", "--", "true"], env);
+          assertEquals(exec.code, 2, exec.stderr);
+          const hint = hintIn(exec.stderr);
+          assertEquals(hint, ["login", "--dpop", "never"]);
+          const again = await runHint(hint, env);
+          assertEquals(again.code, 0, again.stderr);
+          assertNotMatch(again.stderr, /Already logged in/);
+          const ok = await runCli(["exec", "--", "true"], env);
+          assertEquals(ok.code, 0, ok.stderr);
+        },
+      );
+
+      await t.step(
+        "a misspelt profile is called what it is, and the profile it means works",
+        async () => {
+          const env = await envFor({});
+          await Deno.writeTextFile(
+            `${env.AUTHCTL_CONFIG_DIR}/config.toml`,
+            `[profiles.demo]\nissuer = "${d.auth0.issuer}"\nclient_id = "${d.auth0.clientId}"\n`,
+          );
+          for (const command of ["token", "status", "login", "exec"]) {
+            const args = command === "exec"
+              ? ["exec", "--profile", "dmeo", "--", "true"]
+              : [command, "--profile", "dmeo"];
+            const r = await runCli(args, env, "");
+            assertEquals(r.code, 2, `${command}: ${r.stderr}`);
+            assertMatch(
+              r.stderr,
+              /No profile named "dmeo"; profiles: demo \(did you mean "demo"\?\)/,
+            );
+          }
+          const r = await runCli(["token", "--profile", "dmeo"], env);
+          // The command it names, with real values, adds it.
+          const add = hintIn(r.stderr).map((w) =>
+            w === "URL" ? d.auth0.issuer : w === "ID" ? d.auth0.clientId : w
+          );
+          assertEquals(add.slice(0, 3), ["profiles", "add", "dmeo"]);
+          const added = await runHint(add, env);
+          assertEquals(added.code, 0, added.stderr);
+          const next = await runCli(["token", "--profile", "dmeo"], env);
+          assertEquals(next.code, 4, next.stderr);
+          const loggedIn = await runHint(hintIn(next.stderr), env);
+          assertEquals(loggedIn.code, 0, loggedIn.stderr);
+          assertEquals(
+            (await runCli(["token", "--profile", "dmeo"], env)).code,
+            0,
+          );
+        },
+      );
+
+      await t.step(
+        "endpoints without a provider kind: refused before anything, naming --provider oauth2",
+        async () => {
+          const env = await envFor({
+            AUTHCTL_ISSUER: d.github.issuer,
+            AUTHCTL_CLIENT_ID: d.github.clientId,
+            AUTHCTL_CLIENT_SECRET: d.github.clientSecret!,
+          });
+          const endpoints = [
+            "--authorization-endpoint",
+            `${d.github.issuer}/login/oauth/authorize`,
+            "--token-endpoint",
+            `${d.github.issuer}/login/oauth/access_token`,
+            "--userinfo-endpoint",
+            `${d.url}/github/api/v3/user`,
+          ];
+          const before = d.log.length;
+          const r = await runCli(["login", ...endpoints], env, "");
+          assertEquals(r.code, 2, r.stderr);
+          assertMatch(r.stderr, /add --provider oauth2/);
+          assertEquals(d.log.length, before, "nothing was sent");
+          const fixed = await login(env, [
+            ...endpoints,
+            "--provider",
+            "oauth2",
+          ]);
+          assertEquals(fixed.code, 0, fixed.stderr);
+        },
+      );
+
+      await t.step(
+        "--token-stdin with --validate-url needs no issuer or client ID; an empty stdin names the command",
+        async () => {
+          const env = await envFor({});
+          const empty = await runCli(["login", "--token-stdin"], env, "");
+          assertEquals(empty.code, 2, empty.stderr);
+          assertMatch(
+            empty.stderr,
+            /Pipe it in: printenv TOKEN \| authctl login --token-stdin/,
+          );
+          const r = await runCli(
+            ["login", "--token-stdin", "--validate-url", apiUrl],
+            env,
+            "a-personal-access-token\n",
+          );
+          assertEquals(r.code, 0, r.stderr);
+          const token = await runCli(["token"], env);
+          assertEquals(token.stdout.trim(), "a-personal-access-token");
+          const status = JSON.parse(
+            (await runCli(["status", "--json"], env)).stdout,
+          );
+          assertEquals(status.issuer, null);
+          assertEquals(status.loggedIn, true);
+        },
+      );
+    } finally {
+      await api.shutdown();
+      await d.close();
+      for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
