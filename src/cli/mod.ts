@@ -10,7 +10,7 @@
 
 import { buildApplication, buildRouteMap, run } from "@stricli/core";
 import { brandText } from "../config/brand.ts";
-import { UsageError } from "../errors.ts";
+import { isClosedOutput, UsageError } from "../errors.ts";
 import type { CliDeps } from "./context.ts";
 import type { CliContext, CommandOutcome } from "./flags.ts";
 
@@ -84,6 +84,8 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
   let input = await normalize(args);
   for (let depth = 0; depth < 2; depth++) {
     let stderr = "";
+    // A reader that went away (`| head`): said once, by main.ts, quietly.
+    let closed: unknown;
     const outcome: CommandOutcome = { exitCode: 0 };
     const context: CliContext & {
       process: { exitCode?: number | string | null };
@@ -91,7 +93,17 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
       cli,
       outcome,
       process: {
-        stdout: { write: (text) => cli.terminal.out(brandText(text, name)) },
+        stdout: {
+          write: (text) => {
+            if (closed) return;
+            try {
+              cli.terminal.out(brandText(text, name));
+            } catch (err) {
+              if (!isClosedOutput(err)) throw err;
+              closed = err;
+            }
+          },
+        },
         // The parser writes only its usage errors here: they are reported
         // once, by main.ts, as one line with the hint.
         stderr: { write: (text) => void (stderr += text) },
@@ -100,6 +112,7 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
       },
     };
     await run(await application(input), input, context);
+    if (closed) throw closed;
     if (outcome.error !== undefined) throw outcome.error;
     if (outcome.rerun) {
       input = outcome.rerun;

@@ -11,7 +11,13 @@ import {
   assertMatch,
   assertNotMatch,
 } from "../support/assert.ts";
-import { cliEnv, runCli, spawnCli } from "../support/cli.ts";
+import {
+  cliArgs,
+  cliEnv,
+  runCli,
+  spawnCli,
+  spawnCommand,
+} from "../support/cli.ts";
 import { hintIn, runHint } from "../support/hints.ts";
 import { startProviderDoubles } from "../support/provider_doubles.ts";
 import { FileStore } from "../../src/store/file_store.ts";
@@ -19,6 +25,15 @@ import type { StoredCredential } from "../../src/store/types.ts";
 
 const USER_CODE = /enter the code\s+([A-Z]{4}-[A-Z]{4})/;
 const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** The CLI's own command line, for a shell. */
+async function cliCommand(): Promise<string[]> {
+  return [Deno.execPath(), ...await cliArgs()];
+}
+
+function quote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
 
 /** The stored credential's ID token claims. */
 function claims(credential: StoredCredential): Record<string, unknown> {
@@ -395,6 +410,114 @@ Deno.test({
           );
           assertEquals(status.issuer, null);
           assertEquals(status.loggedIn, true);
+        },
+      );
+      await t.step(
+        "over SSH, `login 2>&1 | tee log` picks the device flow: the person sees the code",
+        async () => {
+          const env = await envFor({
+            AUTHCTL_ISSUER: d.auth0.issuer,
+            AUTHCTL_CLIENT_ID: d.auth0.clientId,
+            SSH_CONNECTION: "10.0.0.1 50000 10.0.0.2 22",
+            BROWSER: "",
+          });
+          const log = `${env.AUTHCTL_CONFIG_DIR}/log`;
+          const cli = (await cliCommand()).map(quote).join(" ");
+          // A terminal (the pty), but stdin from /dev/null and stderr a pipe.
+          const shell = spawnCommand(
+            ["sh", "-c", `${cli} login --no-qr </dev/null 2>&1 | tee ${log}`],
+            env,
+            { pty: true },
+          );
+          try {
+            await shell.waitFor(/enter the code/);
+          } finally {
+            shell.child.kill("SIGKILL");
+            await shell.finish();
+          }
+          assertMatch(
+            await Deno.readTextFile(log),
+            /Logging in with a device code: this is an SSH session.*pick another with --flow loopback or --flow paste/,
+          );
+        },
+      );
+
+      await t.step(
+        "a closed stdout ends quietly with 141, as git does",
+        async () => {
+          const env = await envFor({});
+          const cli = (await cliCommand()).map(quote).join(" ");
+          const out = await new Deno.Command("bash", {
+            args: [
+              "-c",
+              `${cli} --help | true; echo "status=\${PIPESTATUS[0]}"`,
+            ],
+            env,
+            clearEnv: true,
+          }).output();
+          const text = new TextDecoder().decode(out.stdout);
+          assertMatch(text, /status=141/);
+          assertEquals(new TextDecoder().decode(out.stderr), "");
+        },
+      );
+
+      await t.step(
+        "messages name where a bad value came from, and small ones read right",
+        async () => {
+          const env = await envFor({});
+          const bad = async (
+            extra: Record<string, string>,
+            args: string[],
+            said: RegExp,
+          ) => {
+            const r = await runCli(args, { ...env, ...extra }, "");
+            assertEquals(r.code, 2, r.stderr);
+            assertMatch(r.stderr, said);
+          };
+          await bad(
+            { AUTHCTL_HTTP_TIMEOUT: "zz" },
+            ["token"],
+            /Invalid AUTHCTL_HTTP_TIMEOUT "zz"/,
+          );
+          await bad(
+            { AUTHCTL_STORAGE: "disk" },
+            ["token"],
+            /Invalid storage "disk" \(from AUTHCTL_STORAGE\)/,
+          );
+          await bad(
+            { AUTHCTL_FLOW: "pigeon" },
+            ["token"],
+            /Invalid flow "pigeon" \(from AUTHCTL_FLOW\)/,
+          );
+          await bad(
+            { AUTHCTL_PORT: "abc", AUTHCTL_ISSUER: d.auth0.issuer },
+            ["login", "--client-id", "x"],
+            /Invalid port specification "abc" \(from AUTHCTL_PORT\)/,
+          );
+          await bad(
+            {},
+            ["login", "--http-timeout", "zz"],
+            /Invalid --http-timeout "zz"/,
+          );
+          await bad(
+            {},
+            ["completion", "tcsh"],
+            /powershell\. Run "authctl --help"/,
+          );
+          await bad(
+            {},
+            ["login", "--resourc", "x"],
+            /did you mean --resource\? Run/,
+          );
+          const nosuch = await runCli(["help", "nosuch"], env);
+          assertEquals(nosuch.code, 2);
+          assertEquals(nosuch.stdout, "", "no help before the error");
+          const help = await runCli(["help", "--help"], env);
+          assertMatch(help.stdout, /EXAMPLES\n {2}authctl help token\n/);
+          const add = await runCli(["profiles", "add", "--help"], env);
+          assertNotMatch(add.stdout, /env AUTHCTL_|AUTHCTL_[A-Z_]+\)/);
+          assertMatch(add.stdout, /--git-host/);
+          assertMatch(add.stdout, /--oob/);
         },
       );
     } finally {

@@ -6,7 +6,10 @@
 
 import { assertEquals, assertMatch } from "../support/assert.ts";
 import { launchChromium } from "../../scripts/headless_browser.ts";
-import { PAR_CLIENT_ID } from "../../scripts/demo_provider.ts";
+import {
+  NO_DEVICE_CLIENT_ID,
+  PAR_CLIENT_ID,
+} from "../../scripts/demo_provider.ts";
 import { browserLogin } from "../support/browser_login.ts";
 import { AUTH_URL, cliEnv, runCli, spawnCli } from "../support/cli.ts";
 import { startProvider } from "../support/provider.ts";
@@ -95,12 +98,67 @@ Deno.test({
           const [, url] = await cli.waitFor(AUTH_URL);
           const res = await fetch(url, { redirect: "manual" });
           const body = await res.text();
-          cli.child.kill("SIGTERM");
-          await cli.finish();
+          const location = res.headers.get("location") ?? "";
           assertMatch(
-            `${res.status} ${res.headers.get("location") ?? ""} ${body}`,
+            `${res.status} ${location} ${body}`,
             /pushed authorization request|invalid_request/i,
           );
+          // The browser comes back with the refusal: the CLI names the fix.
+          await fetch(location).then((r) => r.body?.cancel(), () => {});
+          const r = await cli.finish();
+          assertEquals(r.code, 5, r.stderr);
+          assertMatch(r.stderr, /log in again with --par added/);
+          // And with --par added, the login gets further: a pushed request.
+          const again = await spawnCli(
+            ["login", "--flow", "loopback", "--force", "--par"],
+            env,
+          );
+          const [, pushed] = await again.waitFor(AUTH_URL);
+          again.child.kill("SIGTERM");
+          await again.finish();
+          assertMatch(pushed, /request_uri=/);
+        },
+      );
+
+      await t.step(
+        "a client the provider refuses the device flow: the fix is named, and auto falls back to paste",
+        async () => {
+          const noDevice = { ...env, AUTHCTL_CLIENT_ID: NO_DEVICE_CLIENT_ID };
+          const r = await runCli(
+            ["login", "--flow", "device", "--no-qr"],
+            noDevice,
+          );
+          assertEquals(r.code, 3, r.stderr);
+          assertMatch(r.stderr, /is not allowed for this client/);
+          assertMatch(
+            r.stderr,
+            /Log in with --flow loopback \(a browser on this machine\) or --flow paste/,
+          );
+          // The named flow gets further: its URL is printed.
+          const paste = await spawnCli(
+            ["login", "--flow", "paste"],
+            noDevice,
+            { stdin: true },
+          );
+          await paste.waitFor(AUTH_URL);
+          paste.child.kill("SIGTERM");
+          await paste.finish();
+          // Over SSH on a terminal, auto picks the device flow, is refused,
+          // and falls back to pasting back.
+          const auto = await spawnCli(["login", "--no-qr"], {
+            ...noDevice,
+            SSH_CONNECTION: "10.0.0.1 50000 10.0.0.2 22",
+            BROWSER: "",
+          }, { pty: true });
+          try {
+            await auto.waitFor(/Logging in with a device code/);
+            await auto.waitFor(
+              /refused the device flow for this client; logging in by pasting back/,
+            );
+          } finally {
+            auto.child.kill("SIGTERM");
+            await auto.finish();
+          }
         },
       );
 
