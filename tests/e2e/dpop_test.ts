@@ -119,6 +119,29 @@ Deno.test({
       );
 
       await t.step(
+        "each login makes a new key: the last login's key is never reused",
+        async () => {
+          const before = (await store.get("default"))!;
+          await browserLogin(browser, ["--flow", "loopback", "--force"], env);
+          const after = (await store.get("default"))!;
+          assert(after.dpop?.jkt, "bound again");
+          assert(
+            after.dpop.jkt !== before.dpop!.jkt,
+            "a new login reused the old key",
+          );
+          assert(
+            (after.dpop.privateJwk as { d: string }).d !==
+              (before.dpop!.privateJwk as { d: string }).d,
+          );
+          // The provider bound the new tokens to the new key.
+          assertEquals(
+            (await introspect(after.accessToken)).cnf?.jkt,
+            after.dpop.jkt,
+          );
+        },
+      );
+
+      await t.step(
         "authctl api presents a fresh proof; the API accepts it",
         async () => {
           const r = await runCli(["api", base], env);

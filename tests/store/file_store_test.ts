@@ -216,3 +216,44 @@ Deno.test("file store: a corrupt file is 'not logged in' for that profile only",
       "{ not json",
     );
   }));
+
+Deno.test("file store: a group-readable file (0640) or directory (0750) is refused too", () =>
+  withDir(async (dir) => {
+    const store = new FileStore({ configDir: dir });
+    await store.set("default", credential("a"));
+    await Deno.chmod(`${dir}/credentials/default.json`, 0o640);
+    await assertRejects(() => store.get("default"), {
+      code: "insecure_permissions",
+      message: /mode 640/,
+    });
+    await Deno.chmod(`${dir}/credentials/default.json`, 0o600);
+    await Deno.chmod(`${dir}/credentials`, 0o710);
+    await assertRejects(() => store.get("default"), {
+      code: "insecure_permissions",
+    });
+  }));
+
+Deno.test({
+  name:
+    "file store: a file or directory owned by another user is refused, whatever its mode",
+  // Changing a file's owner needs root: the tests run as root here and in
+  // CI (a run as another user fails here, visibly, rather than skip).
+  fn: () =>
+    withDir(async (dir) => {
+      const store = new FileStore({ configDir: dir });
+      await store.set("default", credential("a"));
+      const nobody = 65534;
+      await Deno.chown(`${dir}/credentials/default.json`, nobody, null);
+      await assertRejects(() => store.get("default"), {
+        code: "insecure_owner",
+        message: /belongs to user 65534/,
+      });
+      await Deno.chown(`${dir}/credentials/default.json`, 0, null);
+      assertEquals((await store.get("default"))?.accessToken, "a");
+      await Deno.chown(`${dir}/credentials`, nobody, null);
+      await assertRejects(() => store.get("default"), {
+        code: "insecure_owner",
+      });
+      await Deno.chown(`${dir}/credentials`, 0, null);
+    }),
+});

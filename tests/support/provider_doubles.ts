@@ -56,6 +56,8 @@ export interface ProviderDoubles {
   tenant: string;
   /** Every request, as "METHOD /path", in order. */
   log: string[];
+  /** The form of every token request, in order (what the client sent). */
+  tokenRequests: URLSearchParams[];
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   // The tenant of the next ID tokens (POST /__tenant?tid= changes it).
   let currentTenant = tenant;
   const log: string[] = [];
+  const tokenRequests: URLSearchParams[] = [];
   const codes = new Map<string, Grant>();
   const access = new Map<string, Grant>();
   /** refresh token → its family; a used one is remembered as used. */
@@ -388,6 +391,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
       req.method === "POST" && (tail === "/token" || tail === "/access_token")
     ) {
       const grantType = form.get("grant_type") ?? "";
+      tokenRequests.push(form);
       if (needsSecret(p, form, grantType)) {
         return p === "github"
           ? error(p, req, "incorrect_client_credentials")
@@ -506,6 +510,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
     auth0: provider("auth0"),
     tenant,
     log,
+    tokenRequests,
     close: () => server.shutdown(),
   };
 }
