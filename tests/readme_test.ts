@@ -290,3 +290,46 @@ Deno.test("README: help's exit codes are the README's, and every command's help 
     );
   }
 });
+
+Deno.test("README: status --json's fields are exactly those it lists", async () => {
+  const { status } = await import("../src/app/status.ts");
+  const { MemoryStore } = await import("../src/store/memory_store.ts");
+  const { resolveSettings } = await import("../src/config/settings.ts");
+  const { parseConfig } = await import("../src/config/config_file.ts");
+  const report = await status(
+    { store: new MemoryStore(), clock: systemClock },
+    resolveSettings({
+      flags: {},
+      env: envFrom({}),
+      config: parseConfig("c", {}),
+      build: { ...buildInfo, issuer: "https://id.example" },
+    }),
+  );
+  const paragraph = readme.slice(
+    readme.indexOf("prints an object with the stable fields"),
+  );
+  const listed = paragraph.slice(0, paragraph.indexOf("Every field is always"))
+    .matchAll(/`([a-zA-Z]+)`/g);
+  const names = new Set([...listed].map((m) => m[1]));
+  for (const value of ["valid", "expired", "retired", "refused", "null"]) {
+    names.delete(value);
+  }
+  assertEquals([...names].sort(), Object.keys(report).sort());
+});
+
+Deno.test("README: the commands that read standard input are the ones it names", () => {
+  const sentence = readme.slice(
+    readme.indexOf("Standard input is read, when it is not a terminal"),
+  ).split("\n\n")[0].split("; `--flow auto`")[0];
+  for (
+    const reader of [
+      "login --token-stdin",
+      "login --flow paste",
+      "verify -",
+      "api --data -",
+      "git-credential",
+    ]
+  ) {
+    assertEquals(sentence.includes(`\`${reader}`), true, reader);
+  }
+});
