@@ -11,19 +11,13 @@ import {
   assertMatch,
   assertNotMatch,
 } from "../support/assert.ts";
-import {
-  cliArgs,
-  cliEnv,
-  runCli,
-  spawnCli,
-  spawnCommand,
-} from "../support/cli.ts";
+import { cliArgs, runCli, spawnCommand } from "../support/cli.ts";
+import { deviceLogin, privateEnvs } from "../support/doubles_login.ts";
 import { hintIn, runHint } from "../support/hints.ts";
 import { startProviderDoubles } from "../support/provider_doubles.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 import type { StoredCredential } from "../../src/store/types.ts";
 
-const USER_CODE = /enter the code\s+([A-Z]{4}-[A-Z]{4})/;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 /** The CLI's own command line, for a shell. */
@@ -51,31 +45,12 @@ Deno.test({
   ...opts,
   async fn(t) {
     const d = await startProviderDoubles();
-    const dirs: string[] = [];
-    const envFor = async (extra: Record<string, string>) => {
-      const dir = await Deno.makeTempDir();
-      dirs.push(dir);
-      return cliEnv(dir, {
-        AUTHCTL_STORAGE: "file",
-        AUTHCTL_PROMPT: "",
-        ...extra,
-      });
-    };
+    const { envFor, cleanup } = privateEnvs();
     const storeOf = (env: Record<string, string>) =>
       new FileStore({ configDir: env.AUTHCTL_CONFIG_DIR });
     const login = (env: Record<string, string>, args: string[] = []) =>
       runHint(["login", "--flow", "loopback", "--force", ...args], env);
-    const device = async (env: Record<string, string>) => {
-      const cli = await spawnCli(
-        ["login", "--flow", "device", "--force", "--no-qr"],
-        env,
-      );
-      const [, code] = await cli.waitFor(USER_CODE);
-      await (await fetch(`${d.url}/__approve?user_code=${code}`, {
-        method: "POST",
-      })).body?.cancel();
-      return await cli.finish();
-    };
+    const device = (env: Record<string, string>) => deviceLogin(d, env);
     // A resource that refuses one token with RFC 6750's challenge.
     let refused = "";
     const api = Deno.serve(
@@ -523,7 +498,7 @@ Deno.test({
     } finally {
       await api.shutdown();
       await d.close();
-      for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+      await cleanup();
     }
   },
 });

@@ -13,15 +13,12 @@ import {
   assertMatch,
   assertNotMatch,
 } from "../support/assert.ts";
-import { cliEnv, runCli, spawnCli } from "../support/cli.ts";
-import {
-  type ProviderDoubles,
-  startProviderDoubles,
-} from "../support/provider_doubles.ts";
+import { runCli, spawnCli } from "../support/cli.ts";
+import { startProviderDoubles } from "../support/provider_doubles.ts";
 import { FileStore } from "../../src/store/file_store.ts";
+import { deviceLogin, privateEnvs } from "../support/doubles_login.ts";
 
 const URL_LINE = /\n {2}(http:\/\/127\.0\.0\.1:\d+\/\S+)\n/;
-const USER_CODE = /enter the code\s+([A-Z]{4}-[A-Z]{4})/;
 
 /** A loopback login where the "browser" follows the provider's redirect. */
 async function loopbackLogin(env: Record<string, string>, args: string[] = []) {
@@ -41,24 +38,6 @@ async function loopbackLogin(env: Record<string, string>, args: string[] = []) {
   return { url: new URL(url), result: await cli.finish() };
 }
 
-/** A device login approved at the double. */
-async function deviceLogin(d: ProviderDoubles, env: Record<string, string>) {
-  const cli = await spawnCli([
-    "login",
-    "--flow",
-    "device",
-    "--force",
-    "--no-qr",
-  ], env);
-  const [, code] = await cli.waitFor(USER_CODE);
-  const ok = await fetch(`${d.url}/__approve?user_code=${code}`, {
-    method: "POST",
-  });
-  await ok.body?.cancel();
-  assertEquals(ok.status, 200);
-  return await cli.finish();
-}
-
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({
@@ -66,16 +45,7 @@ Deno.test({
   ...opts,
   async fn(t) {
     const d = await startProviderDoubles();
-    const dirs: string[] = [];
-    const envFor = async (extra: Record<string, string>) => {
-      const dir = await Deno.makeTempDir();
-      dirs.push(dir);
-      return cliEnv(dir, {
-        AUTHCTL_STORAGE: "file",
-        AUTHCTL_PROMPT: "", // nothing forced: each preset decides
-        ...extra,
-      });
-    };
+    const { envFor, cleanup } = privateEnvs();
     try {
       await t.step(
         "GitHub: secret for the web flow, JSON asked for, /user",
@@ -402,7 +372,7 @@ Deno.test({
       );
     } finally {
       await d.close();
-      for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+      await cleanup();
     }
   },
 });
