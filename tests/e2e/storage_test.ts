@@ -246,9 +246,10 @@ Deno.test({
       );
       // Removing a profile removes its config and credentials.
       assertEquals((await runCli(["profiles", "remove", "two"], env)).code, 0);
+      // Gone for good: the name is now no profile's (exit 2, the others named).
       const gone = await runCli(["token", "--profile", "two"], env);
-      assertEquals(gone.code, 4);
-      assertMatch(gone.stderr, /Not logged in \(profile "two"\)/);
+      assertEquals(gone.code, 2, gone.stderr);
+      assertMatch(gone.stderr, /No profile named "two"; profiles: one/);
       const left = JSON.parse(
         (await runCli(["profiles", "list", "--json"], env)).stdout,
       );
