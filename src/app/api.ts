@@ -26,6 +26,7 @@ import { isLoopbackHost } from "../platform/env.ts";
 import type { DpopKey, StoredCredential } from "../store/types.ts";
 import type { AppDeps } from "./deps.ts";
 import { canRefresh, notLoggedIn } from "./credential.ts";
+import { retireAccessToken } from "./refresh.ts";
 import { getToken } from "./token.ts";
 
 /** Largest request body sent, in bytes. */
@@ -174,19 +175,7 @@ async function retireRefused(
   credential: StoredCredential,
   response: Response,
 ): Promise<NotLoggedInError> {
-  const lock = await deps.locks.acquire(settings.profile, deps.signal);
-  try {
-    const current = await deps.store.get(settings.profile);
-    // Only the token that was refused (another process may have logged in).
-    if (current?.accessToken === credential.accessToken) {
-      await deps.store.set(settings.profile, {
-        ...current,
-        retiredAt: deps.clock.now(),
-      });
-    }
-  } finally {
-    lock.release();
-  }
+  await retireAccessToken(deps, settings, credential.accessToken);
   return notLoggedIn(
     settings,
     `The server refused the access token of profile "${settings.profile}" (HTTP 401: ${

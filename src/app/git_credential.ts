@@ -10,7 +10,7 @@
 import type { Settings } from "../config/settings.ts";
 import { isLoopbackHost } from "../platform/env.ts";
 import type { AppDeps } from "./deps.ts";
-import { loadCredential } from "./credential.ts";
+import { retireAccessToken } from "./refresh.ts";
 import { getToken } from "./token.ts";
 import { requireBearer } from "./credential.ts";
 
@@ -97,25 +97,7 @@ export async function gitCredential(
     return lines.join("\n") + "\n";
   }
   if (action === "erase" && !settings.envToken) {
-    // Under the profile's lock, so a refresh in flight is not undone; only
-    // the token git was refused with is retired, never a newer one.
-    const lock = await deps.locks.acquire(settings.profile, deps.signal);
-    try {
-      const credential = await loadCredential(deps.store, settings).catch(
-        () => undefined,
-      );
-      if (
-        credential &&
-        (!request.password || request.password === credential.accessToken)
-      ) {
-        await deps.store.set(settings.profile, {
-          ...credential,
-          retiredAt: deps.clock.now(),
-        });
-      }
-    } finally {
-      lock.release();
-    }
+    await retireAccessToken(deps, settings, request.password || undefined);
   }
   // `store` and unknown actions: nothing to do (authctl keeps its own).
   return "";

@@ -5,8 +5,11 @@
  * @module
  */
 
-import { describeSource, type Settings } from "../config/settings.ts";
-import { requireKindWithEndpoints } from "../config/provider_settings.ts";
+import {
+  describeSource,
+  requireKindWithEndpoints,
+  type Settings,
+} from "../config/settings.ts";
 import {
   AuthctlError,
   NotLoggedInError,

@@ -169,3 +169,34 @@ function expired(
       : "token_expired",
   );
 }
+
+/**
+ * Retires the profile's access token after a server refused it: under the
+ * profile's lock, so a refresh in flight is not undone, and only the token
+ * that was refused (`accessToken`; undefined: whichever is stored), never a
+ * newer one. The entry stays for `status`; the next command refreshes it,
+ * or says to log in.
+ */
+export async function retireAccessToken(
+  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal">,
+  settings: Settings,
+  accessToken?: string,
+): Promise<void> {
+  const lock = await deps.locks.acquire(settings.profile, deps.signal);
+  try {
+    const current = await loadCredential(deps.store, settings).catch(
+      () => undefined,
+    );
+    if (
+      current &&
+      (accessToken === undefined || accessToken === current.accessToken)
+    ) {
+      await deps.store.set(settings.profile, {
+        ...current,
+        retiredAt: deps.clock.now(),
+      });
+    }
+  } finally {
+    lock.release();
+  }
+}

@@ -19,8 +19,7 @@
  * @module
  */
 
-import { FLOW_NAMES } from "./flow_names.ts";
-import { STORAGE_MODES } from "../store/modes.ts";
+import { FLOW_NAMES, STORAGE_MODES } from "./modes.ts";
 import { UsageError } from "../errors.ts";
 import {
   parseProviderSetting,

@@ -30,20 +30,6 @@ export const PROVIDER_NAMES: readonly ProviderName[] = [
   "microsoft",
 ];
 
-/**
- * Refuses endpoints given without a provider kind: the default kind,
- * `oidc`, finds its endpoints and signing keys by discovery, so endpoints
- * alone would quietly make a login without `openid`, an ID token or a
- * nonce. A preset (`github`) or `oauth2` says what is meant.
- */
-export function requireKindWithEndpoints(settings: ProviderSettings): void {
-  if (settings.provider || !settings.authorizationEndpoint) return;
-  throw new UsageError(
-    "endpoints_without_provider",
-    `The authorization and token endpoints are given, but no provider kind: the default, "oidc", finds its endpoints and signing keys by discovery, and does not take endpoints in their place. For a plain OAuth 2.0 server without discovery (Laravel Passport and the like), add --provider oauth2 (provider = "oauth2" in the profile); for an OpenID provider, remove the endpoints.`,
-  );
-}
-
 /** `client_auth`: how the client authenticates at the token endpoint. */
 export type ClientAuthMethod =
   | "none"

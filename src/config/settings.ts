@@ -8,8 +8,7 @@
 
 import { UsageError } from "../errors.ts";
 import { type Env, isLoopbackHost } from "../platform/env.ts";
-import { STORAGE_MODES, type StorageMode } from "../store/modes.ts";
-import { FLOW_NAMES } from "./flow_names.ts";
+import { FLOW_NAMES, STORAGE_MODES, type StorageMode } from "./modes.ts";
 import type { BuildInfo } from "./build_info.ts";
 import { type ConfigFile, splitScopes } from "./config_file.ts";
 import {
@@ -364,6 +363,20 @@ function resolveProviderSettings(
     }
   }
   return out as ProviderSettings;
+}
+
+/**
+ * Refuses endpoints given without a provider kind: the default kind,
+ * `oidc`, finds its endpoints and signing keys by discovery, so endpoints
+ * alone would quietly make a login without `openid`, an ID token or a
+ * nonce. A preset (`github`) or `oauth2` says what is meant.
+ */
+export function requireKindWithEndpoints(settings: ProviderSettings): void {
+  if (settings.provider || !settings.authorizationEndpoint) return;
+  throw new UsageError(
+    "endpoints_without_provider",
+    `The authorization and token endpoints are given, but no provider kind: the default, "oidc", finds its endpoints and signing keys by discovery, and does not take endpoints in their place. For a plain OAuth 2.0 server without discovery (Laravel Passport and the like), add --provider oauth2 (provider = "oauth2" in the profile); for an OpenID provider, remove the endpoints.`,
+  );
 }
 
 /**

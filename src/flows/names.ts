@@ -4,4 +4,4 @@
  * @module
  */
 
-export { FLOW_NAMES, type FlowName } from "../config/flow_names.ts";
+export { FLOW_NAMES, type FlowName } from "../config/modes.ts";

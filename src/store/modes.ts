@@ -1,16 +1,7 @@
 /**
- * The storage modes, apart from the backends: the command-line layer needs
- * the names without loading any store.
+ * The storage modes (declared with the settings, which check them).
  *
  * @module
  */
 
-/** `--storage`: where new credentials go. */
-export type StorageMode = "auto" | "keychain" | "file";
-
-/** The storage modes. */
-export const STORAGE_MODES: readonly StorageMode[] = [
-  "auto",
-  "keychain",
-  "file",
-];
+export { STORAGE_MODES, type StorageMode } from "../config/modes.ts";
