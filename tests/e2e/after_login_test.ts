@@ -372,6 +372,23 @@ Deno.test({
             empty.stderr,
             /Pipe it in: printenv TOKEN \| authctl login --token-stdin/,
           );
+          // The pipeline it names, run as written: the token is read and
+          // checked (here at the double's user API, which refuses it).
+          const cli = (await cliCommand()).map(quote).join(" ");
+          const piped = await new Deno.Command("sh", {
+            args: ["-c", `printenv TOKEN | ${cli} login --token-stdin`],
+            env: {
+              ...env,
+              TOKEN: "not-a-github-token",
+              AUTHCTL_PROVIDER: "github",
+              AUTHCTL_ISSUER: d.github.issuer,
+              AUTHCTL_CLIENT_ID: d.github.clientId,
+            },
+            clearEnv: true,
+          }).output();
+          const said = new TextDecoder().decode(piped.stderr);
+          assertEquals(piped.code, 4, said);
+          assertMatch(said, /rejected the token.*Nothing was saved/);
           const r = await runCli(
             ["login", "--token-stdin", "--validate-url", apiUrl],
             env,
