@@ -20,9 +20,9 @@ export const DEFAULT_MIN_TTL_MS = 60_000;
 /**
  * Describes how `credential` differs from the configured settings, or returns
  * undefined when it serves them. A setting configured nowhere (empty) takes
- * the credential's own value. A credential obtained for more scopes serves
- * a request for fewer; resources must be the same set (a token for several
- * resources is never handed to one of them alone).
+ * the credential's own value. Scopes and resources must be the same sets
+ * (SECURITY.md §35: a token with more scopes, or for several resources, is
+ * never handed out where less was asked for).
  */
 export function settingsMismatch(
   credential: StoredCredential,
@@ -60,11 +60,12 @@ export function settingsMismatch(
   return undefined;
 }
 
-/** Whether the credential's scopes include every one the settings ask for. */
+/** Whether the credential was obtained for the scopes the settings ask for. */
 function scopesServe(credential: StoredCredential, settings: Settings) {
   if (settings.sources.scopes === "default") return true;
   const had = new Set(ownScopes(credential.scopes));
-  return ownScopes(settings.scopes).every((s) => had.has(s));
+  const asked = new Set(ownScopes(settings.scopes));
+  return had.size === asked.size && [...asked].every((s) => had.has(s));
 }
 
 /** The scopes of a list that are not the protocol's own. */
@@ -76,8 +77,6 @@ function ownScopes(scopes: readonly string[]): string[] {
 
 /** What a login hint changes from the settings it is built from. */
 export interface LoginChange {
-  /** The scopes to log in with (each a `--scope`). */
-  scopes?: readonly string[];
   /** `--dpop`. */
   dpop?: DpopMode;
 }
@@ -85,9 +84,8 @@ export interface LoginChange {
 /**
  * The login command that obtains credentials serving `settings`: the
  * profile, and everything this command was given as a flag (the
- * environment and config.toml the login shares). For a credential
- * obtained with other scopes, `change.scopes` asks for both sets, so the
- * new credential serves this command and the ones before it.
+ * environment and config.toml the login shares): the login obtains
+ * credentials for exactly what this command asks.
  */
 export function loginCommand(
   settings: Settings,
@@ -111,9 +109,9 @@ export function loginCommand(
   if (settings.sources.clientId === "flag") {
     args.push("--client-id", settings.clientId);
   }
-  const scopes = change.scopes ??
-    (settings.sources.scopes === "flag" ? settings.scopes : []);
-  for (const scope of scopes) args.push("--scope", scope);
+  if (settings.sources.scopes === "flag") {
+    for (const scope of settings.scopes) args.push("--scope", scope);
+  }
   if (settings.sources.audience === "flag") {
     args.push("--audience", settings.audience);
   }
@@ -142,27 +140,6 @@ function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)
     ? word
     : `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-/**
- * The fix for a credential that does not serve `settings`: the login that
- * obtains one that does (for other scopes: both sets).
- */
-export function mismatchFix(
-  credential: StoredCredential,
-  settings: Settings,
-): string {
-  if (!scopesServe(credential, settings)) {
-    return loginCommand(settings, {
-      scopes: [
-        ...new Set([
-          ...ownScopes(credential.scopes),
-          ...ownScopes(settings.scopes),
-        ]),
-      ],
-    });
-  }
-  return loginCommand(settings);
 }
 
 /** Whether two lists name the same resources (as URLs). */
@@ -356,7 +333,6 @@ export async function loadCredential(
       settings,
       `The stored credentials of profile "${settings.profile}" were obtained for ${mismatch}.`,
       "settings_mismatch",
-      mismatchFix(credential, settings),
     );
   }
   return credential;

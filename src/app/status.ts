@@ -12,7 +12,6 @@ import {
   canRefresh,
   isFresh,
   loginCommand,
-  mismatchFix,
   requireKnownProfile,
   settingsMismatch,
 } from "./credential.ts";
@@ -172,11 +171,7 @@ export async function status(
       : usable
       ? null
       : "The access token has expired and cannot be refreshed.",
-    fix: usable
-      ? null
-      : mismatch
-      ? mismatchFix(credential, settings)
-      : loginCommand(settings),
+    fix: usable ? null : loginCommand(settings),
     mismatch: mismatch ?? null,
     issuer: credential.issuer || null,
     clientId: credential.clientId || null,

@@ -7,7 +7,6 @@ import {
   isFresh,
   loadCredential,
   loginCommand,
-  mismatchFix,
   refreshMargin,
   requireBearer,
   settingsMismatch,
@@ -204,20 +203,11 @@ Deno.test("credential: a token obtained for a resource serves only that resource
   );
 });
 
-Deno.test("credential: more scopes serve fewer; the fix asks for both sets", async () => {
-  // Obtained for "api"; `--scope api` is served, `--scope admin` is not.
-  assertEquals(
-    settingsMismatch(stored, settings({ scopes: ["api"] })),
-    undefined,
-  );
+Deno.test("credential: other scopes, more or fewer, do not serve; the fix asks for exactly these", async () => {
   const wanted = settings({ profile: "default", scopes: ["admin"] });
   assertEquals(
     settingsMismatch(stored, wanted),
     `the scopes "api", not "admin"`,
-  );
-  assertEquals(
-    mismatchFix(stored, wanted),
-    "authctl login --profile default --scope api --scope admin",
   );
   const store = {
     get: () => Promise.resolve(stored),
@@ -225,13 +215,17 @@ Deno.test("credential: more scopes serve fewer; the fix asks for both sets", asy
   };
   await assertRejects(() => loadCredential(store, wanted), {
     code: "settings_mismatch",
-    message: /Run: authctl login --profile default --scope api --scope admin$/,
+    message: /Run: authctl login --profile default --scope admin$/,
   });
-  // A credential for both serves each.
+  // A token for more scopes is not handed out where fewer were asked for
+  // (SECURITY.md §35).
   const both = { ...stored, scopes: ["openid", "api", "admin"] };
-  assertEquals(settingsMismatch(both, wanted), undefined);
   assertEquals(
     settingsMismatch(both, settings({ scopes: ["api"] })),
+    `the scopes "api admin", not "api"`,
+  );
+  assertEquals(
+    settingsMismatch(both, settings({ scopes: ["admin", "api"] })),
     undefined,
   );
 });

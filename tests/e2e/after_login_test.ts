@@ -208,7 +208,7 @@ Deno.test({
       );
 
       await t.step(
-        "token --scope admin: the hint logs in for both scope sets, and both work",
+        "token --scope admin: the hint logs in for exactly those scopes, and each command's own hint works",
         async () => {
           const env = await envFor({});
           await Deno.writeTextFile(
@@ -228,8 +228,6 @@ Deno.test({
             "--profile",
             "demo",
             "--scope",
-            "read",
-            "--scope",
             "admin",
           ]);
           // status says the same, without contradicting itself.
@@ -244,26 +242,37 @@ Deno.test({
           );
           assertMatch(
             status.stdout,
-            /Run: +authctl login --profile demo --scope read --scope admin/,
+            /Run: +authctl login --profile demo --scope admin/,
           );
           assertNotMatch(status.stdout, /Can refresh/);
           assertMatch(
             status.stdout,
             /Access token: +expires .*, but for other settings/,
           );
+          // Before the fix, login answered "Already logged in".
           const again = await runHint(hint, env);
           assertEquals(again.code, 0, again.stderr);
           assertMatch(again.stderr, /Logged in/);
           for (
             const args of [
               ["token", "--profile", "demo", "--scope", "admin"],
-              ["token", "--profile", "demo"],
               ["status", "--profile", "demo", "--scope", "admin"],
             ]
           ) {
             const ok = await runCli(args, env);
             assertEquals(ok.code, 0, `${args.join(" ")}: ${ok.stderr}`);
           }
+          // The profile's own scopes are other settings now: its hint logs
+          // in for them again, and then it works.
+          const plain = await runCli(["token", "--profile", "demo"], env);
+          assertEquals(plain.code, 4, plain.stderr);
+          const back = await runHint(hintIn(plain.stderr), env);
+          assertEquals(back.code, 0, back.stderr);
+          assertNotMatch(back.stderr, /Already logged in/);
+          assertEquals(
+            (await runCli(["token", "--profile", "demo"], env)).code,
+            0,
+          );
         },
       );
 
