@@ -79,6 +79,8 @@ function ownScopes(scopes: readonly string[]): string[] {
 export interface LoginChange {
   /** `--dpop`. */
   dpop?: DpopMode;
+  /** `--force`: log in although a fresh token for these settings is kept. */
+  force?: boolean;
 }
 
 /**
@@ -132,6 +134,7 @@ export function loginCommand(
   if (settings.sources.storage === "flag") {
     args.push("--storage", settings.storage);
   }
+  if (change.force) args.push("--force");
   return args.map(shellWord).join(" ");
 }
 

@@ -156,6 +156,8 @@ export async function login(
     provider.requestedScopes(settings.scopes),
   );
   if (dpop) credential.dpop = dpop;
+  // Refreshes go to this endpoint and no other (see refresh.ts).
+  credential.tokenEndpoint = provider.metadata.token_endpoint;
   await placement.save(credential);
   if (!tokens.refreshToken) {
     deps.terminal.err(

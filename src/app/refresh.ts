@@ -14,6 +14,7 @@ import {
   isFresh,
   keptIdentity,
   loadCredential,
+  loginCommand,
   notLoggedIn,
 } from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
@@ -74,6 +75,18 @@ export async function freshCredential(
       // (which serves when nothing is configured, and never has the secret).
       settings: { ...current.provider, ...settings.provider },
     });
+    // The refresh token goes back only to the endpoint that issued it: a
+    // configuration changed since (by mistake, or by someone who could
+    // write it) means a new login, never the token sent elsewhere.
+    const endpoint = provider.metadata.token_endpoint;
+    if (current.tokenEndpoint && endpoint !== current.tokenEndpoint) {
+      throw notLoggedIn(
+        settings,
+        `The tokens of profile "${settings.profile}" were issued by the token endpoint "${current.tokenEndpoint}", but the provider settings now name "${endpoint}". The refresh token is sent nowhere else: log in again.`,
+        "token_endpoint_changed",
+        loginCommand(settings, { force: true }),
+      );
+    }
     // Bound tokens are refreshed with proofs of the same key.
     if (current.dpop) await provider.bindDpop(current.dpop);
     let tokens;

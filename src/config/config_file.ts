@@ -20,6 +20,7 @@
  */
 
 import { FLOW_NAMES, STORAGE_MODES } from "./modes.ts";
+import { untrusted } from "../platform/ownership.ts";
 import { UsageError } from "../errors.ts";
 import {
   parseProviderSetting,
@@ -76,7 +77,13 @@ const PROFILE_KEYS: Record<
  * configuration; a malformed one is a usage error naming the file, the line
  * and the key.
  */
-export async function loadConfigFile(path: string): Promise<ConfigFile> {
+export async function loadConfigFile(
+  path: string,
+  options: { posix?: boolean } = {},
+): Promise<ConfigFile> {
+  // The configuration says where tokens go (token_endpoint…): trusted only
+  // as far as the credentials are.
+  if (options.posix ?? Deno.build.os !== "windows") requireTrusted(path);
   let text: string;
   try {
     // Synchronous: one small file, on every command's path.
@@ -105,6 +112,38 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
     );
   }
   return parseConfig(path, doc, text);
+}
+
+/**
+ * Refuses a config file, or the directory it is in, that another user owns
+ * or can write to: either could point the refresh token at another host.
+ */
+function requireTrusted(path: string): void {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const dir = cut > 0 ? path.slice(0, cut) : ".";
+  for (const target of [dir, path]) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(target);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return;
+      throw new UsageError(
+        "config_unreadable",
+        `Cannot inspect "${target}": ${(err as Error).message}.`,
+        { cause: err },
+      );
+    }
+    const why = untrusted(info);
+    if (!why) continue;
+    throw new UsageError(
+      "insecure_config",
+      `Refusing to read settings from "${target}": ${why}, so they could send your tokens elsewhere. ${
+        why.startsWith("it belongs")
+          ? "Remove it, or set AUTHCTL_CONFIG_DIR to a directory of your own."
+          : `Run: chmod go-w "${target}"`
+      }`,
+    );
+  }
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 
 import { StorageError } from "../errors.ts";
+import { foreignOwner } from "../platform/ownership.ts";
 
 /** Options of {@linkcode PrivateDir}. */
 export interface PrivateDirOptions {
@@ -250,11 +251,11 @@ export class PrivateDir {
 }
 
 function checkOwner(path: string, info: Deno.FileInfo): void {
-  const uid = Deno.uid();
-  if (uid !== null && info.uid !== null && info.uid !== uid) {
+  const foreign = foreignOwner(info);
+  if (foreign) {
     throw new StorageError(
       "insecure_owner",
-      `Refusing to use "${path}": it belongs to user ${info.uid}, not to you (${uid}). Remove it, or set AUTHCTL_CONFIG_DIR to a directory of your own.`,
+      `Refusing to use "${path}": it belongs to user ${foreign.owner}, not to you (${foreign.you}). Remove it, or set AUTHCTL_CONFIG_DIR to a directory of your own.`,
     );
   }
 }

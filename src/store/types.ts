@@ -52,6 +52,11 @@ export interface StoredCredential {
   /** Which login flow obtained them ("token" for a pasted access token). */
   flow: string;
   /**
+   * The token endpoint that issued them: the refresh token is sent there
+   * and nowhere else, whatever the configuration says later.
+   */
+  tokenEndpoint?: string;
+  /**
    * Set when the provider rejected the refresh token: the entry is kept for
    * `status` but hands out nothing until the next login.
    */
@@ -143,7 +148,7 @@ export function asStoredCredential(
     v.version !== 1 || !str("issuer") || !str("clientId") ||
     !str("accessToken") || !str("tokenType") || !str("grantedScope") ||
     !str("audience") || !str("flow") || !optStr("refreshToken") ||
-    !optStr("idToken") || !optStr("unusable") ||
+    !optStr("idToken") || !optStr("unusable") || !optStr("tokenEndpoint") ||
     !(v.retiredAt === undefined || typeof v.retiredAt === "number") ||
     !(v.provider === undefined ||
       (typeof v.provider === "object" && v.provider !== null &&
