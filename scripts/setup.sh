@@ -46,6 +46,8 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 # The completion tests load the scripts in real zsh and fish (bash is here).
 command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 command -v fish >/dev/null 2>&1 || missing+=(fish)
+# strace: a store test watches the credentials directory being fsynced.
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 # The benchmark: GNU time for peak memory, and GitHub's gh to compare with.
 [ -x /usr/bin/time ] || missing+=(time)
 command -v gh >/dev/null 2>&1 || missing+=(gh)

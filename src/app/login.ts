@@ -158,7 +158,7 @@ export async function login(
   if (dpop) credential.dpop = dpop;
   // Refreshes go to this endpoint and no other (see refresh.ts).
   credential.tokenEndpoint = provider.metadata.token_endpoint;
-  await placement.save(credential);
+  await saveLocked(deps, settings.profile, () => placement.save(credential));
   if (!tokens.refreshToken) {
     deps.terminal.err(
       `No refresh token came with this login, so you will log in again when the access token expires${
@@ -167,6 +167,24 @@ export async function login(
     );
   }
   return { loggedIn: true, credential };
+}
+
+/**
+ * Saves a login's credentials under the profile's lock, as a refresh saves
+ * its own: a refresh in flight finishes first, and the login replaces what
+ * it saved (never the other way round).
+ */
+async function saveLocked(
+  deps: Pick<AppDeps, "locks" | "signal">,
+  profile: string,
+  save: () => Promise<void>,
+): Promise<void> {
+  const lock = await deps.locks.acquire(profile, deps.signal);
+  try {
+    await save();
+  } finally {
+    lock.release();
+  }
 }
 
 /**
@@ -244,7 +262,7 @@ export interface TokenLoginOptions {
  * `validateUrl`. A rejected token is exit 4 and nothing is saved.
  */
 export async function loginWithToken(
-  deps: Pick<AppDeps, "store" | "clock" | "signal" | "network">,
+  deps: Pick<AppDeps, "store" | "clock" | "signal" | "network" | "locks">,
   settings: Settings,
   token: string,
   options: TokenLoginOptions = {},
@@ -312,7 +330,7 @@ export async function loginWithToken(
     flow: "token",
     provider: storedProviderSettings(settings),
   };
-  await placement.save(credential);
+  await saveLocked(deps, settings.profile, () => placement.save(credential));
   return { loggedIn: true, credential };
 }
 

@@ -36,21 +36,28 @@ export interface LogoutResult {
  * were obtained with.
  */
 export async function logout(
-  deps: Pick<AppDeps, "store" | "signal" | "network">,
+  deps: Pick<AppDeps, "store" | "signal" | "network" | "locks">,
   profile: string,
   provider: ProviderSettings = {},
 ): Promise<LogoutResult> {
-  const credential = await deps.store.get(profile).catch(() => undefined);
-  const revocation = credential
-    ? await revokeAll(deps, credential, provider)
-    : { revocation: "not-applicable" as const };
-  const removed = await deps.store.delete(profile);
-  return { profile, removed, ...revocation };
+  // Under the profile's lock: a refresh in flight saves first, and what
+  // it saved is revoked and removed here (it cannot bring the profile back).
+  const lock = await deps.locks.acquire(profile, deps.signal);
+  try {
+    const credential = await deps.store.get(profile).catch(() => undefined);
+    const revocation = credential
+      ? await revokeAll(deps, credential, provider)
+      : { revocation: "not-applicable" as const };
+    const removed = await deps.store.delete(profile);
+    return { profile, removed, ...revocation };
+  } finally {
+    lock.release();
+  }
 }
 
 /** Logs out every profile that has credentials. */
 export async function logoutAll(
-  deps: Pick<AppDeps, "store" | "signal" | "network">,
+  deps: Pick<AppDeps, "store" | "signal" | "network" | "locks">,
   provider: ProviderSettings = {},
 ): Promise<LogoutResult[]> {
   const results: LogoutResult[] = [];

@@ -14,6 +14,19 @@ import {
   stripControl,
 } from "../errors.ts";
 
+/**
+ * A provider's `error_description`, for the end of a sentence: ": …"
+ * without control characters or its own closing period, or "" when there
+ * is none.
+ */
+export function descriptionOf(err: { error_description?: string }): string {
+  const text = stripControl(err.error_description ?? "").replace(
+    /[.\s]+$/,
+    "",
+  );
+  return text ? `: ${text}` : "";
+}
+
 /** Maps oauth4webapi, jose and fetch failures to authctl errors. */
 export function toAuthctlError(
   err: unknown,
@@ -24,9 +37,7 @@ export function toAuthctlError(
   if (err instanceof AuthctlError) return err;
   if (signal?.aborted) return new InterruptedError(undefined, { cause: err });
   if (err instanceof oauth.AuthorizationResponseError) {
-    const description = err.error_description
-      ? `: ${stripControl(err.error_description)}`
-      : "";
+    const description = descriptionOf(err);
     // RFC 9126: the pushed request lives for `expires_in` seconds only.
     const expired = err.error === "invalid_request_uri"
       ? " The pushed authorization request expired (or was already used) before the browser opened it: run login again and open the URL promptly."
@@ -43,9 +54,7 @@ export function toAuthctlError(
     );
   }
   if (err instanceof oauth.ResponseBodyError) {
-    const description = err.error_description
-      ? `: ${stripControl(err.error_description)}`
-      : "";
+    const description = descriptionOf(err);
     return new ProviderError(
       "provider_error",
       `The provider answered the ${what} with "${

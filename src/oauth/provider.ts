@@ -26,7 +26,7 @@ import { isLoopbackHost } from "../platform/env.ts";
 import type { DpopKey, IdentityClaims } from "../store/types.ts";
 import { tokenEndpointFetch } from "./dialect.ts";
 import { withStandardVerificationUri } from "./device_response.ts";
-import { parseRetryAfter, toAuthctlError } from "./failure.ts";
+import { descriptionOf, parseRetryAfter, toAuthctlError } from "./failure.ts";
 import {
   ASYMMETRIC_ALGS,
   CLOCK_TOLERANCE_S,
@@ -623,9 +623,7 @@ export class Provider {
           `The provider does not let client "${this.#options.clientId}" use the device flow (${
             stripControl(err.error)
           }${
-            err.error_description
-              ? `: ${stripControl(err.error_description)}`
-              : ""
+            descriptionOf(err)
           }). Log in with --flow loopback (a browser on this machine) or --flow paste (a browser anywhere).`,
           { cause: err },
         );
@@ -744,9 +742,7 @@ export class Provider {
         throw new NotLoggedInError(
           "refresh_rejected",
           `The provider no longer accepts the refresh token (invalid_grant)${
-            err.error_description
-              ? `: ${stripControl(err.error_description)}`
-              : ""
+            descriptionOf(err)
           }.`,
           { cause: err },
         );
@@ -759,9 +755,7 @@ export class Provider {
         throw new ProviderError(
           "client_rejected",
           `The provider no longer accepts client "${this.#options.clientId}" (invalid_client)${
-            err.error_description
-              ? `: ${stripControl(err.error_description)}`
-              : ""
+            descriptionOf(err)
           }.`,
           { cause: err },
         );

@@ -116,6 +116,42 @@ export class PrivateDir {
       if (created) await Deno.remove(tmp).catch(() => {});
       throw ioError("write", path, err);
     }
+    // The rename itself must reach the disk: a crash now leaves the new
+    // file, not the old one (or none).
+    await this.#syncDir();
+    // Left by a writer that was killed (kill -9) before its rename: it may
+    // hold a refresh token. Writes run under the profile's lock, so no
+    // other writer of this name is in flight.
+    await this.#removeTemporaries(name);
+  }
+
+  /** fsyncs the directory, where the platform has it (not Windows). */
+  async #syncDir(): Promise<void> {
+    if (!this.#posix) return;
+    try {
+      const dir = await Deno.open(this.path, { read: true });
+      try {
+        await dir.sync();
+      } finally {
+        dir.close();
+      }
+    } catch { /* a file system without directory sync: nothing to do */ }
+  }
+
+  /** Removes the temporary files of `name` that a killed writer left. */
+  async #removeTemporaries(name: string): Promise<void> {
+    const prefix = `.${name}.`;
+    try {
+      for await (const entry of Deno.readDir(this.path)) {
+        if (
+          entry.isFile && entry.name.startsWith(prefix) &&
+          entry.name.endsWith(".tmp") &&
+          /^[0-9a-f]{16}$/.test(entry.name.slice(prefix.length, -4))
+        ) {
+          await Deno.remove(this.pathOf(entry.name)).catch(() => {});
+        }
+      }
+    } catch { /* the directory is gone: nothing left behind in it */ }
   }
 
   /**
@@ -147,9 +183,13 @@ export class PrivateDir {
     }
   }
 
-  /** Removes a file; true when there was one. */
+  /**
+   * Removes a file, and the temporary files a killed writer of it left;
+   * true when there was one.
+   */
   async remove(name: string): Promise<boolean> {
     const path = this.pathOf(name);
+    await this.#removeTemporaries(name);
     try {
       await Deno.remove(path);
       return true;

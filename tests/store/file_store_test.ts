@@ -257,3 +257,79 @@ Deno.test({
       await Deno.chown(`${dir}/credentials`, 0, null);
     }),
 });
+
+Deno.test("file store: a killed writer's temporary file is removed by the next write and by delete", () =>
+  withDir(async (dir) => {
+    const store = new FileStore({ configDir: dir });
+    await store.set("default", credential("a"));
+    await store.set("other", credential("o"));
+    // What a kill -9 between the temporary file and the rename leaves.
+    const stale = `${dir}/credentials/.default.json.0123456789abcdef.tmp`;
+    const otherStale = `${dir}/credentials/.other.json.fedcba9876543210.tmp`;
+    for (const path of [stale, otherStale]) {
+      await Deno.writeTextFile(path, JSON.stringify(credential("leaked")), {
+        mode: 0o600,
+      });
+    }
+    await store.set("default", credential("b"));
+    assertEquals(await exists(stale), false, "the next write removes it");
+    assertEquals(await exists(otherStale), true, "another profile's stays");
+    await store.delete("other");
+    assertEquals(await exists(otherStale), false, "delete (logout) removes it");
+    assertEquals((await store.get("default"))?.accessToken, "b");
+  }));
+
+Deno.test("file store: the directory is synced after the rename (strace)", () =>
+  withDir(async (dir) => {
+    // A child process that writes one entry, traced: the rename, then an
+    // fsync of a descriptor opened on the credentials directory.
+    const script = `${dir}/write.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { FileStore } from "${
+        new URL("../../src/store/file_store.ts", import.meta.url).href
+      }";
+await new FileStore({ configDir: "${dir}/cfg" }).set("default", ${
+        JSON.stringify(credential("a"))
+      });\n`,
+    );
+    const out = await new Deno.Command("strace", {
+      args: [
+        "-f",
+        "-e",
+        "trace=openat,rename,renameat,renameat2,fsync",
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--no-check",
+        script,
+      ],
+      stderr: "piped",
+      stdout: "null",
+    }).output();
+    assertEquals(out.code, 0);
+    const trace = new TextDecoder().decode(out.stderr).split("\n");
+    const rename = trace.findIndex((l) =>
+      /rename.*\/credentials\/default\.json"/.test(l)
+    );
+    assert(rename >= 0, "no rename traced");
+    // Opened as a file (readDir opens it O_DIRECTORY), then synced.
+    const after = trace.slice(rename);
+    const opened = after.findIndex((l) =>
+      /openat\(.*"[^"]*\/cfg\/credentials", (?!.*O_DIRECTORY).*= \d+$/.test(l)
+    );
+    assert(opened >= 0, "the directory was not opened after the rename");
+    assert(
+      after.slice(opened).some((l) => /fsync\(\d+/.test(l)),
+      "nothing was fsynced after the directory was opened",
+    );
+  }));
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -28,6 +28,7 @@
  *   rotated one used again revokes the whole family.
  *
  * The authorization endpoint approves at once (302 to the redirect URI);
+ * `POST /__delay?ms=…` makes the token endpoint answer that much later;
  * device codes are approved with `POST /__approve?user_code=…`; Entra's
  * next ID tokens come from another tenant after `POST /__tenant?tid=…`.
  */
@@ -58,6 +59,8 @@ export interface ProviderDoubles {
   log: string[];
   /** The form of every token request, in order (what the client sent). */
   tokenRequests: URLSearchParams[];
+  /** Every access token issued, with the grant it was issued for, in order. */
+  issued: { grantType: string; accessToken: string }[];
   close(): Promise<void>;
 }
 
@@ -99,6 +102,11 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   let currentTenant = tenant;
   const log: string[] = [];
   const tokenRequests: URLSearchParams[] = [];
+  // How long the token endpoint takes to answer (POST /__delay?ms=…), for
+  // one grant type (&grant=…) or all.
+  let tokenDelayMs = 0;
+  let delayedGrant: string | undefined;
+  const issued: { grantType: string; accessToken: string }[] = [];
   const codes = new Map<string, Grant>();
   const access = new Map<string, Grant>();
   /** refresh token → its family; a used one is remembered as used. */
@@ -173,6 +181,14 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   const tokens = async (grant: Grant, withNonce: boolean, rotate?: string) => {
     const accessToken = `at-${grant.provider}-${random()}`;
     access.set(accessToken, grant);
+    issued.push({
+      grantType: rotate
+        ? "refresh_token"
+        : grant.device
+        ? "device_code"
+        : "authorization_code",
+      accessToken,
+    });
     const app = grant.clientId === GITHUB_APP;
     const body: Record<string, unknown> = {
       access_token: accessToken,
@@ -233,6 +249,11 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
       : new URLSearchParams();
     if (first === "__tenant") {
       currentTenant = url.searchParams.get("tid") ?? tenant;
+      return new Response("ok");
+    }
+    if (first === "__delay") {
+      tokenDelayMs = Number(url.searchParams.get("ms") ?? 0);
+      delayedGrant = url.searchParams.get("grant") || undefined;
       return new Response("ok");
     }
     if (first === "__revoke") {
@@ -392,6 +413,9 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
     ) {
       const grantType = form.get("grant_type") ?? "";
       tokenRequests.push(form);
+      if (tokenDelayMs && (!delayedGrant || delayedGrant === grantType)) {
+        await new Promise((r) => setTimeout(r, tokenDelayMs));
+      }
       if (needsSecret(p, form, grantType)) {
         return p === "github"
           ? error(p, req, "incorrect_client_credentials")
@@ -511,6 +535,7 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
     tenant,
     log,
     tokenRequests,
+    issued,
     close: () => server.shutdown(),
   };
 }
