@@ -11,7 +11,6 @@ import { buildInfo } from "./src/config/build_info.ts";
 import {
   AuthctlError,
   ExitCode,
-  InterruptedError,
   isClosedOutput,
   stripControl,
 } from "./src/errors.ts";
@@ -19,6 +18,7 @@ import { systemBrowser } from "./src/platform/browser.ts";
 import { systemClock } from "./src/platform/clock.ts";
 import { denoEnv, type SystemInfo } from "./src/platform/env.ts";
 import { detectEnvironment } from "./src/platform/environment.ts";
+import { Interrupts } from "./src/platform/interrupts.ts";
 import { keepLoopbackOffProxies } from "./src/platform/proxy.ts";
 import { redact } from "./src/oauth/redact.ts";
 import { denoProcessRunner } from "./src/platform/process.ts";
@@ -33,22 +33,22 @@ const system: SystemInfo = {
 };
 // Programs authctl starts never see the client's secret.
 const withheld = [`${envPrefix(buildInfo.name)}CLIENT_SECRET`];
-const interrupt = new AbortController();
+// Ctrl-C, SIGTERM and SIGHUP: a clean end, never in the middle of saving
+// refreshed tokens (see src/platform/interrupts.ts).
+const interrupts = new Interrupts(
+  (code) => Deno.exit(code),
+  (text) => terminal.err(text),
+);
+for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  if (name !== "SIGINT" && Deno.build.os === "windows") continue;
+  Deno.addSignalListener(name, () => interrupts.receive(name));
+}
 keepLoopbackOffProxies(Deno.env);
 // Nothing may escape with a stack trace that could carry a secret.
 globalThis.addEventListener("unhandledrejection", (event) => {
   event.preventDefault();
   Deno.exit(report(event.reason));
 });
-
-let interrupts = 0;
-const onInterrupt = () => {
-  // The first Ctrl-C cancels cleanly (closing the callback port); a second
-  // one exits at once.
-  if (++interrupts > 1) Deno.exit(ExitCode.interrupted);
-  interrupt.abort(new InterruptedError());
-};
-Deno.addSignalListener("SIGINT", onInterrupt);
 
 let code: number = ExitCode.ok;
 try {
@@ -57,7 +57,8 @@ try {
     terminal,
     clock: systemClock,
     browser: systemBrowser(system, withheld),
-    signal: interrupt.signal,
+    signal: interrupts.signal,
+    shield: interrupts.shield,
     build: buildInfo,
     environment: () => detectEnvironment(system, terminal),
     processes: denoProcessRunner(

@@ -21,6 +21,10 @@ export const ExitCode = {
   /** `exec`: no such program. */
   commandNotFound: 127,
   interrupted: 130,
+  /** SIGHUP: the terminal went away (a closed SSH session). */
+  hangup: 129,
+  /** SIGTERM: asked to stop (a CI runner cancelling the job). */
+  terminated: 143,
   /**
    * Standard output was closed by its reader (`authctl --help | head -1`):
    * the end, quietly, with the status a shell gives a program killed by
@@ -89,11 +93,35 @@ export class TimeoutError extends AuthctlError {
   }
 }
 
-/** The user pressed Ctrl-C: exit 130. */
+/**
+ * The user pressed Ctrl-C (exit 130), or the process was told to stop:
+ * SIGTERM (143) or SIGHUP (129), as a shell reports a program they ended.
+ */
 export class InterruptedError extends AuthctlError {
-  constructor(message = "Interrupted.", options?: { cause?: unknown }) {
-    super("interrupted", ExitCode.interrupted, message, options);
+  constructor(
+    message = "Interrupted.",
+    options?: {
+      cause?: unknown;
+      exitCode?:
+        | typeof ExitCode.interrupted
+        | typeof ExitCode.hangup
+        | typeof ExitCode.terminated;
+    },
+  ) {
+    super(
+      "interrupted",
+      options?.exitCode ?? ExitCode.interrupted,
+      message,
+      options,
+    );
   }
+}
+
+/** The interruption a signal's abort reason stands for. */
+export function interruptionOf(reason: unknown, cause?: unknown): AuthctlError {
+  return reason instanceof AuthctlError
+    ? reason
+    : new InterruptedError(undefined, { cause: cause ?? reason });
 }
 
 /** `exec` could not start the program: exit 126 or 127, as a shell would. */

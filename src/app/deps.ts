@@ -9,6 +9,7 @@ import type { NetworkOptions } from "../oauth/http.ts";
 import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Environment } from "../platform/environment.ts";
+import type { Shield } from "../platform/interrupts.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import type { ProfileLocks } from "../store/lock.ts";
 import type { RegistrationCache } from "../store/registration_cache.ts";
@@ -22,8 +23,13 @@ export interface AppDeps {
   clock: Clock;
   terminal: Terminal;
   browser: BrowserOpener;
-  /** Aborted on Ctrl-C. */
+  /** Aborted on Ctrl-C (or SIGTERM, SIGHUP). */
   signal: AbortSignal;
+  /**
+   * Defers interruptions while a refresh's answer is saved (a rotated
+   * refresh token exists nowhere else); without it, they are not deferred.
+   */
+  shield?: Shield;
   /** Timeouts, CA bundle and debug trace for every request. */
   network: NetworkOptions;
   /** Where the CLI runs (detected on demand: only login needs it). */

@@ -7,7 +7,7 @@
  */
 
 import type { Settings } from "../config/settings.ts";
-import { AuthctlError, StorageError } from "../errors.ts";
+import { AuthctlError, interruptionOf, StorageError } from "../errors.ts";
 import type { StoredCredential } from "../store/types.ts";
 import {
   canRefresh,
@@ -18,6 +18,8 @@ import {
   notLoggedIn,
 } from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
+import type { Shield } from "../platform/interrupts.ts";
+import type { Provider } from "../oauth/provider.ts";
 
 /** Whether a credential is fresh enough for what the caller hands out. */
 export type Freshness = (
@@ -43,7 +45,13 @@ export interface RefreshOptions {
 export async function freshCredential(
   deps: Pick<
     AppDeps,
-    "store" | "clock" | "locks" | "signal" | "network" | "registrations"
+    | "store"
+    | "clock"
+    | "locks"
+    | "signal"
+    | "network"
+    | "registrations"
+    | "shield"
   >,
   settings: Settings,
   minTtlMs: number,
@@ -64,12 +72,18 @@ export async function freshCredential(
     const current = await loadCredential(deps.store, settings);
     if (enough(current, deps.clock.now(), minTtlMs)) return current;
     if (!canRefresh(current)) throw expired(settings, current, options.force);
+    // Until the refresh request is sent, an interruption cancels (nothing
+    // is lost yet); from then on, the shield defers it until the answer is
+    // saved. `guard` is the signal of everything before.
+    const guard = new AbortController();
+    const interrupted = () => guard.abort(deps.signal.reason);
+    deps.signal.addEventListener("abort", interrupted, { once: true });
     // Loaded only when a refresh is due: keeps `token` lean.
     const { discoverProvider } = await import("../oauth/provider.ts");
     const provider = await discoverProvider({
       issuer: current.issuer,
       clientId: current.clientId,
-      signal: deps.signal,
+      signal: guard.signal,
       network: deps.network,
       // What is configured now, over what the tokens were obtained with
       // (which serves when nothing is configured, and never has the secret).
@@ -89,74 +103,97 @@ export async function freshCredential(
     }
     // Bound tokens are refreshed with proofs of the same key.
     if (current.dpop) await provider.bindDpop(current.dpop);
-    let tokens;
-    try {
-      tokens = await provider.refresh(current.refreshToken!, {
-        sub: current.identity?.sub,
-        tid: current.identity?.tid,
-        flow: current.flow,
-      });
-    } catch (err) {
-      // Never retried: the entry is marked so nothing replays the old token.
-      const retire = async (fix: string, code: string) => {
-        await deps.store.set(settings.profile, {
-          ...current,
-          refreshToken: undefined,
-          unusable: (err as Error).message,
-        }).catch(() => {});
-        return notLoggedIn(
-          settings,
-          `${(err as Error).message} ${fix}`,
-          code,
-        );
-      };
-      if (err instanceof AuthctlError && err.code === "refresh_rejected") {
-        throw await retire("Log in again.", "refresh_rejected");
-      }
-      if (err instanceof AuthctlError && err.code === "client_rejected") {
-        const kept = await deps.registrations?.get(current.issuer);
-        if (kept?.clientId === current.clientId) {
-          // A registration the server forgot: the next login registers anew.
-          await deps.registrations?.delete(current.issuer);
-          throw await retire(
-            "It was registered by an earlier login, and the server has forgotten it; log in again to register anew.",
-            "registration_forgotten",
-          );
-        }
-      }
-      throw err;
-    }
-    const now = deps.clock.now();
-    const renewed: StoredCredential = {
-      ...current,
-      accessToken: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      expiresAt: tokens.expiresIn === undefined
-        ? undefined
-        : now + tokens.expiresIn * 1000,
-      // No new refresh token: the old one stays valid (RFC 6749 §6).
-      refreshToken: tokens.refreshToken ?? current.refreshToken,
-      idToken: tokens.idToken ?? current.idToken,
-      identity: keptIdentity(current.identity, tokens.identity),
-      grantedScope: tokens.scope ?? current.grantedScope,
-      obtainedAt: now,
-      retiredAt: undefined,
-    };
-    try {
-      await deps.store.set(settings.profile, renewed);
-    } catch (err) {
-      throw new StorageError(
-        "refresh_not_saved",
-        `The tokens were refreshed but could not be saved: ${
-          (err as Error).message
-        } The provider may have retired the stored refresh token, so the next command may need a new login. Fix the storage problem, then run login.`,
-        { cause: err },
-      );
-    }
-    return renewed;
+    // Everything that can fail before the request, fails before it: the
+    // provider's keys are fetched now, not after the answer.
+    await provider.loadKeys();
+    const shield: Shield = deps.shield ?? ((fn) => fn(deps.signal));
+    return await shield(async () => {
+      // Shielded: what was abortable before no longer is.
+      if (deps.shield) deps.signal.removeEventListener("abort", interrupted);
+      if (guard.signal.aborted) throw interruptionOf(guard.signal.reason);
+      return await refreshAndSave(deps, settings, provider, current);
+    });
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Sends the refresh request and saves its answer: the one stretch where an
+ * interruption would lose the grant (the provider has already retired the
+ * old refresh token when it answers).
+ */
+async function refreshAndSave(
+  deps: Pick<AppDeps, "store" | "clock" | "registrations">,
+  settings: Settings,
+  provider: Pick<Provider, "refresh">,
+  current: StoredCredential,
+): Promise<StoredCredential> {
+  let tokens;
+  try {
+    tokens = await provider.refresh(current.refreshToken!, {
+      sub: current.identity?.sub,
+      tid: current.identity?.tid,
+      flow: current.flow,
+    });
+  } catch (err) {
+    // Never retried: the entry is marked so nothing replays the old token.
+    const retire = async (fix: string, code: string) => {
+      await deps.store.set(settings.profile, {
+        ...current,
+        refreshToken: undefined,
+        unusable: (err as Error).message,
+      }).catch(() => {});
+      return notLoggedIn(
+        settings,
+        `${(err as Error).message} ${fix}`,
+        code,
+      );
+    };
+    if (err instanceof AuthctlError && err.code === "refresh_rejected") {
+      throw await retire("Log in again.", "refresh_rejected");
+    }
+    if (err instanceof AuthctlError && err.code === "client_rejected") {
+      const kept = await deps.registrations?.get(current.issuer);
+      if (kept?.clientId === current.clientId) {
+        // A registration the server forgot: the next login registers anew.
+        await deps.registrations?.delete(current.issuer);
+        throw await retire(
+          "It was registered by an earlier login, and the server has forgotten it; log in again to register anew.",
+          "registration_forgotten",
+        );
+      }
+    }
+    throw err;
+  }
+  const now = deps.clock.now();
+  const renewed: StoredCredential = {
+    ...current,
+    accessToken: tokens.accessToken,
+    tokenType: tokens.tokenType,
+    expiresAt: tokens.expiresIn === undefined
+      ? undefined
+      : now + tokens.expiresIn * 1000,
+    // No new refresh token: the old one stays valid (RFC 6749 §6).
+    refreshToken: tokens.refreshToken ?? current.refreshToken,
+    idToken: tokens.idToken ?? current.idToken,
+    identity: keptIdentity(current.identity, tokens.identity),
+    grantedScope: tokens.scope ?? current.grantedScope,
+    obtainedAt: now,
+    retiredAt: undefined,
+  };
+  try {
+    await deps.store.set(settings.profile, renewed);
+  } catch (err) {
+    throw new StorageError(
+      "refresh_not_saved",
+      `The tokens were refreshed but could not be saved: ${
+        (err as Error).message
+      } The provider may have retired the stored refresh token, so the next command may need a new login. Fix the storage problem, then run login.`,
+      { cause: err },
+    );
+  }
+  return renewed;
 }
 
 function expired(

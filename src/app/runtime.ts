@@ -10,6 +10,7 @@ import type { NetworkOptions } from "../oauth/http.ts";
 import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Environment } from "../platform/environment.ts";
+import type { Shield } from "../platform/interrupts.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import { FileLocks } from "../store/lock.ts";
 import { MemoryStore } from "../store/memory_store.ts";
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   clock: Clock;
   browser: BrowserOpener;
   signal: AbortSignal;
+  /** Defers interruptions while refreshed tokens are saved. */
+  shield?: Shield;
   network: NetworkOptions;
   environment: () => Environment;
   /** How long to wait for another process's refresh, in milliseconds. */
@@ -56,6 +59,7 @@ export function createAppDeps(options: RuntimeOptions): AppDeps {
     terminal: options.terminal,
     browser: options.browser,
     signal: options.signal,
+    shield: options.shield,
     environment: options.environment,
     network: options.network,
     appName: options.appName,

@@ -21,6 +21,7 @@ import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { SystemInfo } from "../platform/env.ts";
 import type { Environment } from "../platform/environment.ts";
+import type { Shield } from "../platform/interrupts.ts";
 import type { ProcessRunner } from "../platform/process.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, type NetworkOptions } from "../oauth/http.ts";
@@ -38,8 +39,10 @@ export interface CliDeps {
   terminal: Terminal;
   clock: Clock;
   browser: BrowserOpener;
-  /** Aborted on Ctrl-C. */
+  /** Aborted on Ctrl-C (or SIGTERM, SIGHUP). */
   signal: AbortSignal;
+  /** Defers interruptions while refreshed tokens are saved. */
+  shield?: Shield;
   build: BuildInfo;
   /** Detects where the CLI runs (called by login only). */
   environment: () => Environment;
@@ -120,6 +123,7 @@ export async function commandContext(
       terminal: cli.terminal,
       browser: cli.browser,
       signal: cli.signal,
+      shield: cli.shield,
       environment: cli.environment,
       network: networkOptions(flags, cli),
     }),

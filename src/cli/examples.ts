@@ -96,7 +96,11 @@ export const EXIT_CODES: readonly [number | string, string][] = [
   [5, "refused by the user or the provider (access_denied)"],
   [6, "timed out waiting for the user, or the device code expired"],
   ["126, 127", "exec: the program cannot be run, or was not found"],
-  [130, "interrupted (Ctrl-C)"],
+  [
+    "129, 143",
+    "stopped by SIGHUP or SIGTERM (a refresh in flight is saved first)",
+  ],
+  [130, "interrupted (Ctrl-C; a refresh in flight is saved first)"],
   [
     141,
     "standard output was closed by its reader (as with | head): ended quietly",

@@ -8,7 +8,7 @@
 import * as oauth from "oauth4webapi";
 import {
   AuthctlError,
-  InterruptedError,
+  interruptionOf,
   ProviderError,
   RefusedError,
   stripControl,
@@ -35,7 +35,7 @@ export function toAuthctlError(
   target?: string,
 ): AuthctlError {
   if (err instanceof AuthctlError) return err;
-  if (signal?.aborted) return new InterruptedError(undefined, { cause: err });
+  if (signal?.aborted) return interruptionOf(signal.reason, err);
   if (err instanceof oauth.AuthorizationResponseError) {
     const description = descriptionOf(err);
     // RFC 9126: the pushed request lives for `expires_in` seconds only.

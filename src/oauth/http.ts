@@ -9,7 +9,7 @@
  */
 
 import {
-  InterruptedError,
+  interruptionOf,
   ProviderError,
   stripControl,
   UsageError,
@@ -184,7 +184,7 @@ export class Http {
       } as RequestInit);
     } catch (err) {
       if (this.#signal?.aborted) {
-        throw new InterruptedError(undefined, { cause: err });
+        throw interruptionOf(this.#signal.reason, err);
       }
       throw err;
     }

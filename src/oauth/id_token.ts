@@ -49,6 +49,11 @@ export class ProviderKeys {
     this.#cooldownMs = cooldownMs;
   }
 
+  /** Fetches the set, unless it was fetched already. */
+  async ready(): Promise<void> {
+    if (!this.#local) await this.#load();
+  }
+
   readonly getKey: jose.JWTVerifyGetKey = async (header, token) => {
     if (!this.#local) await this.#load();
     try {

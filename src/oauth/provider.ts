@@ -917,6 +917,17 @@ export class Provider {
   }
 
   /**
+   * Fetches the provider's keys now (OpenID Connect with a `jwks_uri`), so
+   * a refresh whose answer must be verified does not depend on reaching
+   * them after the provider has retired the old refresh token.
+   */
+  async loadKeys(): Promise<void> {
+    if (this.kind !== "oidc" || !this.metadata.jwks_uri) return;
+    this.keySet(0);
+    await this.#jwks!.ready();
+  }
+
+  /**
    * The ID-token signature algorithms accepted: those the provider
    * advertises that are asymmetric (never `none`, never HS*: a public client
    * has no secret), or RS256 when it advertises none.

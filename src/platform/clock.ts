@@ -4,7 +4,7 @@
  * @module
  */
 
-import { AuthctlError, InterruptedError } from "../errors.ts";
+import { interruptionOf } from "../errors.ts";
 
 /** Wall-clock and monotonic time, and cancellable sleeping. */
 export interface Clock {
@@ -40,7 +40,5 @@ export const systemClock: Clock = {
  * when it is one (a timeout, say), else an interruption (exit 130).
  */
 export function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof AuthctlError
-    ? signal.reason
-    : new InterruptedError(undefined, { cause: signal.reason });
+  return interruptionOf(signal.reason);
 }
