@@ -148,6 +148,8 @@ export async function login(
     tokens = await choice.flow.login(context);
   }
   const flow = choice.flow;
+  // Checked against the provider's time: say so when this clock is off.
+  if (provider.clockNote) deps.terminal.err(`${provider.clockNote}\n`);
   const credential = toCredential(
     tokens,
     settings,

@@ -7,7 +7,12 @@
  */
 
 import type { Settings } from "../config/settings.ts";
-import { AuthctlError, interruptionOf, StorageError } from "../errors.ts";
+import {
+  AuthctlError,
+  interruptionOf,
+  ProviderError,
+  StorageError,
+} from "../errors.ts";
 import type { StoredCredential } from "../store/types.ts";
 import {
   canRefresh,
@@ -59,11 +64,15 @@ export async function freshCredential(
   options: RefreshOptions = {},
 ): Promise<StoredCredential> {
   const requestedAt = deps.clock.now();
-  // Forced: anything obtained before this request is not fresh enough.
-  const enough: Freshness = options.force
-    ? (c) => c.obtainedAt >= requestedAt && !c.unusable
-    : fresh;
   const first = await loadCredential(deps.store, settings);
+  // Forced: only tokens another process obtained while this one waited for
+  // the lock will do (compared as tokens, not times: a clock set back would
+  // make an old refresh look new).
+  const enough: Freshness = options.force
+    ? (c) =>
+      c.accessToken !== first.accessToken && !c.unusable &&
+      c.retiredAt === undefined
+    : fresh;
   if (enough(first, requestedAt, minTtlMs)) return first;
   if (!canRefresh(first)) throw expired(settings, first, options.force);
   const lock = await deps.locks.acquire(settings.profile, deps.signal);
@@ -150,6 +159,22 @@ async function refreshAndSave(
         code,
       );
     };
+    if (err instanceof AuthctlError && err.code === "refresh_unverified") {
+      // The provider answered (and retired the old refresh token), but the
+      // answer could not be checked here: keep its refresh token, hand out
+      // nothing of it, and let the next command refresh again.
+      await save(deps, settings, {
+        ...current,
+        refreshToken: (err as { refreshToken?: string }).refreshToken ??
+          current.refreshToken,
+        retiredAt: deps.clock.now(),
+      });
+      throw new ProviderError(
+        "refresh_unverified",
+        `${err.message} The provider's new refresh token was saved; the access token was not used, and the next command refreshes again.`,
+        { cause: err },
+      );
+    }
     if (err instanceof AuthctlError && err.code === "refresh_rejected") {
       throw await retire("Log in again.", "refresh_rejected");
     }
@@ -182,8 +207,18 @@ async function refreshAndSave(
     obtainedAt: now,
     retiredAt: undefined,
   };
+  await save(deps, settings, renewed);
+  return renewed;
+}
+
+/** Saves a refresh's result; a failure says what it may have cost. */
+async function save(
+  deps: Pick<AppDeps, "store">,
+  settings: Settings,
+  credential: StoredCredential,
+): Promise<void> {
   try {
-    await deps.store.set(settings.profile, renewed);
+    await deps.store.set(settings.profile, credential);
   } catch (err) {
     throw new StorageError(
       "refresh_not_saved",
@@ -193,7 +228,6 @@ async function refreshAndSave(
       { cause: err },
     );
   }
-  return renewed;
 }
 
 function expired(

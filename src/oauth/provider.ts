@@ -9,6 +9,7 @@
 import * as oauth from "oauth4webapi";
 import * as jose from "jose";
 import {
+  AuthctlError,
   NotLoggedInError,
   ProviderError,
   RefusedError,
@@ -535,7 +536,7 @@ export class Provider {
           const oidc = this.kind === "oidc";
           const result = await oauth.processAuthorizationCodeResponse(
             this.metadata,
-            this.#client,
+            this.#timedClient(),
             response,
             oidc
               ? { expectedNonce, requireIdToken: true }
@@ -669,7 +670,7 @@ export class Provider {
     try {
       const result = await oauth.processDeviceCodeResponse(
         this.metadata,
-        this.#client,
+        this.#timedClient(),
         response,
       );
       this.#checkBound(result);
@@ -719,6 +720,9 @@ export class Provider {
   ): Promise<TokenSet> {
     const expectedSub = expected?.sub;
     let result: oauth.TokenEndpointResponse;
+    // The answer as received: its rotated refresh token is kept even when
+    // the rest cannot be checked for a reason of this machine's (its clock).
+    let answer: Record<string, unknown> | undefined;
     try {
       result = await this.#withDpopNonce(async () => {
         const response = await oauth.refreshTokenGrantRequest(
@@ -728,11 +732,17 @@ export class Provider {
           refreshToken,
           this.#tokenHttp(),
         );
-        return await oauth.processRefreshTokenResponse(
-          this.metadata,
-          this.#client,
-          response,
-        );
+        const copy = response.clone();
+        try {
+          return await oauth.processRefreshTokenResponse(
+            this.metadata,
+            this.#timedClient(),
+            response,
+          );
+        } catch (err) {
+          answer = await copy.json().catch(() => undefined);
+          throw err;
+        }
       });
       this.#checkBound(result);
     } catch (err) {
@@ -760,12 +770,27 @@ export class Provider {
           { cause: err },
         );
       }
-      throw this.#skewError(err) ??
-        toAuthctlError(err, "refresh response", this.#options.signal);
+      throw keptOrNot(
+        this.#skewError(err) ??
+          toAuthctlError(err, "refresh response", this.#options.signal),
+        err,
+        answer,
+      );
     }
-    const tokens = this.kind === "oidc"
-      ? await this.#tokenSet(result, "any")
-      : await this.#withUserinfo(await this.#tokenSet(result, null));
+    let tokens: TokenSet;
+    try {
+      tokens = this.kind === "oidc"
+        ? await this.#tokenSet(result, "any")
+        : await this.#withUserinfo(await this.#tokenSet(result, null));
+    } catch (err) {
+      throw keptOrNot(
+        err instanceof AuthctlError
+          ? err
+          : toAuthctlError(err, "refresh response", this.#options.signal),
+        err,
+        result as unknown as Record<string, unknown>,
+      );
+    }
     if (
       tokens.identity && expectedSub !== undefined &&
       tokens.identity.sub !== expectedSub
@@ -924,7 +949,18 @@ export class Provider {
   async loadKeys(): Promise<void> {
     if (this.kind !== "oidc" || !this.metadata.jwks_uri) return;
     this.keySet(0);
-    await this.#jwks!.ready();
+    try {
+      await this.#jwks!.ready();
+    } catch (err) {
+      if (err instanceof AuthctlError) throw err;
+      throw new ProviderError(
+        "keys_unavailable",
+        `Cannot get the provider's signing keys: ${
+          stripControl((err as Error).message)
+        }. Nothing was sent to the provider, so the stored tokens are intact; try again later.`,
+        { cause: err },
+      );
+    }
   }
 
   /**
@@ -957,6 +993,8 @@ export class Provider {
         audience: this.#options.clientId,
         algorithms,
         clockTolerance: CLOCK_TOLERANCE_S,
+        // The provider's time, as its Date header says (within bounds).
+        currentDate: new Date(Date.now() + this.clockOffsetMs),
         maxTokenAge: MAX_ID_TOKEN_AGE_S,
         requiredClaims: ["sub", "iat", "exp"],
       };
@@ -996,6 +1034,41 @@ export class Provider {
         { cause: err },
       );
     }
+  }
+
+  /**
+   * The provider's time minus this machine's, in milliseconds, from the
+   * `Date` header of its last answer, when that is within
+   * {@linkcode MAX_CLOCK_CORRECTION_MS}; else 0 (not believed).
+   */
+  get clockOffsetMs(): number {
+    const skew = this.#httpClient.skewMs ?? 0;
+    // A Date header counts whole seconds: a few seconds apart is noise.
+    return Math.abs(skew) <= MAX_CLOCK_CORRECTION_MS &&
+        Math.abs(skew) >= MIN_CLOCK_CORRECTION_MS
+      ? skew
+      : 0;
+  }
+
+  /**
+   * One line for the person when this machine's clock is more than a
+   * minute off the provider's (and the provider's time was used), else
+   * undefined.
+   */
+  get clockNote(): string | undefined {
+    const skew = this.clockOffsetMs;
+    if (Math.abs(skew) <= CLOCK_TOLERANCE_S * 1000) return undefined;
+    return `This computer's clock is ${Math.round(Math.abs(skew) / 1000)} s ${
+      skew > 0 ? "behind" : "ahead of"
+    } the provider's; its tokens were checked against the provider's time. Set the system clock right (enable NTP).`;
+  }
+
+  /** The client, with the provider's time for the checks of an answer. */
+  #timedClient(): oauth.Client {
+    return {
+      ...this.#client,
+      [oauth.clockSkew]: Math.round(this.clockOffsetMs / 1000),
+    };
   }
 
   /**
@@ -1144,6 +1217,65 @@ export class Provider {
         toAuthctlError(err, what, this.#options.signal);
     }
   }
+}
+
+/** Clock offsets beyond a day are not corrected: the Date header is not believed. */
+export const MAX_CLOCK_CORRECTION_MS = 24 * 3600_000;
+
+/** Offsets under this are left alone (the Date header's own rounding). */
+const MIN_CLOCK_CORRECTION_MS = 5_000;
+
+/**
+ * A refresh whose answer came, but could not be checked for a reason of
+ * this machine's (its clock, the key set out of reach): the rotated refresh
+ * token it carries must be kept, or the grant is lost.
+ */
+export class RefreshUnverifiedError extends ProviderError {
+  /** The new refresh token the provider issued. */
+  readonly refreshToken: string;
+  constructor(message: string, refreshToken: string, cause: unknown) {
+    super("refresh_unverified", message, { cause });
+    this.refreshToken = refreshToken;
+  }
+}
+
+/**
+ * `mapped`, or, when what failed is environmental and the answer carries a
+ * new refresh token, a {@linkcode RefreshUnverifiedError} that keeps it.
+ * Signature, issuer, audience and subject failures are never environmental.
+ */
+function keptOrNot(
+  mapped: AuthctlError,
+  original: unknown,
+  answer: Record<string, unknown> | undefined,
+): AuthctlError {
+  const token = answer?.refresh_token;
+  if (typeof token !== "string" || !token || !environmental(original)) {
+    return mapped;
+  }
+  return new RefreshUnverifiedError(mapped.message, token, original);
+}
+
+/** Whether a failure is this machine's (clock, network), not the answer's. */
+function environmental(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 6; depth++) {
+    if (
+      e instanceof jose.errors.JWTExpired ||
+      (e instanceof jose.errors.JWTClaimValidationFailed &&
+        ["iat", "nbf", "exp"].includes(e.claim)) ||
+      (e instanceof oauth.OperationProcessingError &&
+        e.code === oauth.JWT_TIMESTAMP_CHECK) ||
+      (e instanceof AuthctlError &&
+        ["unreachable", "http_timeout", "clock_skew"].includes(e.code)) ||
+      e instanceof TypeError ||
+      (e instanceof jose.errors.JOSEError &&
+        /the key set at/.test((e as Error).message))
+    ) {
+      return true;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

@@ -182,10 +182,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "network: a clock skew beyond the tolerance is named",
+  name:
+    "network: a clock off by hours is corrected from the provider's Date header and said; beyond a day it is named as the cause",
   ...opts,
   fn: () =>
     withDir(async (dir) => {
+      // Within a day: the provider's time is used for the checks, and said.
       const h = await startHostileProvider({ skewSeconds: 2 * 3600 });
       try {
         const r = await login(
@@ -195,10 +197,28 @@ Deno.test({
             AUTHCTL_STORAGE: "file",
           }),
         );
-        assertEquals(r.code, 3, r.stderr);
-        assertMatch(r.stderr, /clock is 7(199|200) s behind the provider's/);
+        assertEquals(r.code, 0, r.stderr);
+        assertMatch(
+          r.stderr,
+          /clock is 7(199|200) s behind the provider's; its tokens were checked against the provider's time/,
+        );
       } finally {
         await h.close();
+      }
+      // Beyond a day the Date header is not believed: the skew is the error.
+      const far = await startHostileProvider({ skewSeconds: 48 * 3600 });
+      try {
+        const r = await login(
+          cliEnv(dir, {
+            AUTHCTL_ISSUER: far.issuer,
+            AUTHCTL_CLIENT_ID: far.clientId,
+            AUTHCTL_STORAGE: "file",
+          }),
+        );
+        assertEquals(r.code, 3, r.stderr);
+        assertMatch(r.stderr, /clock is 172(799|800) s behind the provider's/);
+      } finally {
+        await far.close();
       }
     }),
 });

@@ -29,6 +29,8 @@
  *
  * The authorization endpoint approves at once (302 to the redirect URI);
  * `POST /__delay?ms=…` makes the token endpoint answer that much later;
+ * `POST /__clock?offset=…` sets the double's clock ahead (or behind) by that
+ * many milliseconds; `POST /__jwks?status=503` takes its key set down;
  * device codes are approved with `POST /__approve?user_code=…`; Entra's
  * next ID tokens come from another tenant after `POST /__tenant?tid=…`.
  */
@@ -102,6 +104,14 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   let currentTenant = tenant;
   const log: string[] = [];
   const tokenRequests: URLSearchParams[] = [];
+  // The double's clock, ahead of the machine's by `clockOffsetMs` (POST
+  // /__clock?offset=…): its ID tokens' times, and its Date header unless
+  // &date=real (a provider whose tokens and Date header disagree).
+  let clockOffsetMs = 0;
+  let shiftDate = true;
+  const providerNow = () => Math.floor((Date.now() + clockOffsetMs) / 1000);
+  // What the key set answers (POST /__jwks?status=…): 200, or an outage.
+  let jwksStatus = 200;
   // How long the token endpoint takes to answer (POST /__delay?ms=…), for
   // one grant type (&grant=…) or all.
   let tokenDelayMs = 0;
@@ -150,8 +160,8 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
       .setIssuer(iss)
       .setSubject("alice-sub")
       .setAudience(grant.clientId)
-      .setIssuedAt()
-      .setExpirationTime("1h")
+      .setIssuedAt(providerNow())
+      .setExpirationTime(providerNow() + 3600)
       .sign(privateKey);
   };
 
@@ -251,6 +261,15 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
       currentTenant = url.searchParams.get("tid") ?? tenant;
       return new Response("ok");
     }
+    if (first === "__clock") {
+      clockOffsetMs = Number(url.searchParams.get("offset") ?? 0);
+      shiftDate = url.searchParams.get("date") !== "real";
+      return new Response("ok");
+    }
+    if (first === "__jwks") {
+      jwksStatus = Number(url.searchParams.get("status") ?? 200);
+      return new Response("ok");
+    }
     if (first === "__delay") {
       tokenDelayMs = Number(url.searchParams.get("ms") ?? 0);
       delayedGrant = url.searchParams.get("grant") || undefined;
@@ -309,6 +328,12 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
       .replace(/^\/oauth2\/v2\.0/, "").replace(/^\/login\/oauth/, "")
       .replace(/^\/login/, "");
     if (req.method === "GET" && tail === "/jwks") {
+      if (jwksStatus !== 200) {
+        return new Response("<html>Service Unavailable</html>", {
+          status: jwksStatus,
+          headers: { "content-type": "text/html" },
+        });
+      }
       return Response.json({ keys: [jwk] });
     }
     if (req.method === "GET" && tail === "/authorize") {
@@ -517,7 +542,16 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   };
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    handler,
+    async (req) => {
+      const response = await handler(req);
+      if (clockOffsetMs && shiftDate) {
+        response.headers.set(
+          "date",
+          new Date(Date.now() + clockOffsetMs).toUTCString(),
+        );
+      }
+      return response;
+    },
   );
   base = `http://127.0.0.1:${server.addr.port}`;
   const provider = (p: Name): DoubleProvider => ({

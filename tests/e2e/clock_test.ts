@@ -1,0 +1,133 @@
+/**
+ * End to end: refreshes against a provider whose clock is not this
+ * machine's (±90 s, ±2 h) and whose key set fails (issue 22). The double
+ * rotates refresh tokens and revokes the grant when an old one is used
+ * again, so a rotated token discarded after the provider answered shows up
+ * as a lost grant at the next refresh. None may be lost.
+ */
+
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { runCli } from "../support/cli.ts";
+import { privateEnvs } from "../support/doubles_login.ts";
+import { runHint } from "../support/hints.ts";
+import { startProviderDoubles } from "../support/provider_doubles.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name: "clock and keys: skewed providers and a key-set outage lose no grant",
+  ...opts,
+  async fn(t) {
+    const d = await startProviderDoubles();
+    const { envFor, cleanup } = privateEnvs();
+    const post = async (path: string) =>
+      await (await fetch(`${d.url}${path}`, { method: "POST" })).body
+        ?.cancel();
+    const loggedIn = async () => {
+      const env = await envFor({
+        AUTHCTL_ISSUER: d.auth0.issuer,
+        AUTHCTL_CLIENT_ID: d.auth0.clientId,
+      });
+      const r = await runHint(["login", "--flow", "loopback"], env);
+      assertEquals(r.code, 0, r.stderr);
+      return {
+        env,
+        store: new FileStore({ configDir: env.AUTHCTL_CONFIG_DIR }),
+      };
+    };
+    try {
+      for (
+        const [label, offset] of [
+          ["90 s ahead", 90_000],
+          ["90 s behind", -90_000],
+          ["2 h ahead", 2 * 3600_000],
+          ["2 h behind", -2 * 3600_000],
+        ] as const
+      ) {
+        await t.step(
+          `the provider's clock ${label}: refreshes work, and login says so`,
+          async () => {
+            const { env } = await loggedIn();
+            await post(`/__clock?offset=${offset}`);
+            try {
+              for (let i = 0; i < 3; i++) {
+                const r = await runCli(["token", "--force-refresh"], env);
+                assertEquals(r.code, 0, `refresh ${i}: ${r.stderr}`);
+              }
+              const again = await runHint([
+                "login",
+                "--flow",
+                "loopback",
+                "--force",
+              ], env);
+              assertEquals(again.code, 0, again.stderr);
+              assertMatch(
+                again.stderr,
+                new RegExp(
+                  `clock is \\d+ s ${
+                    offset > 0 ? "behind" : "ahead of"
+                  } the provider's; its tokens were checked against the provider's time`,
+                ),
+              );
+            } finally {
+              await post("/__clock?offset=0");
+            }
+          },
+        );
+      }
+
+      await t.step(
+        "tokens whose times disagree with the provider's own Date header: the rotated refresh token is kept",
+        async () => {
+          const { env, store } = await loggedIn();
+          const before = (await store.get("default"))!;
+          await post(`/__clock?offset=${2 * 3600_000}&date=real`);
+          let r;
+          try {
+            r = await runCli(["token", "--force-refresh"], env);
+          } finally {
+            await post("/__clock?offset=0");
+          }
+          assertEquals(r.code, 3, r.stderr);
+          assertMatch(r.stderr, /new refresh token was saved/);
+          const kept = (await store.get("default"))!;
+          assert(kept.refreshToken !== before.refreshToken, "the rotated one");
+          assert(
+            kept.retiredAt !== undefined,
+            "the unchecked access token is not used",
+          );
+          assertEquals(kept.accessToken, before.accessToken);
+          // The grant survived: the next refresh (clocks agreeing) works.
+          const next = await runCli(["token"], env);
+          assertEquals(next.code, 0, next.stderr);
+        },
+      );
+
+      await t.step(
+        "the key set down (503, HTML): nothing is sent, the grant is intact, the status is named",
+        async () => {
+          const { env } = await loggedIn();
+          const seen = d.tokenRequests.length;
+          await post("/__jwks?status=503");
+          let r;
+          try {
+            r = await runCli(["token", "--force-refresh"], env);
+          } finally {
+            await post("/__jwks?status=200");
+          }
+          assertEquals(r.code, 3, r.stderr);
+          assertMatch(r.stderr, /503/);
+          assertEquals(d.tokenRequests.length, seen, "the refresh was sent");
+          assertEquals(
+            (await runCli(["token", "--force-refresh"], env)).code,
+            0,
+          );
+        },
+      );
+    } finally {
+      await d.close();
+      await cleanup();
+    }
+  },
+});
