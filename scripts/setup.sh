@@ -48,6 +48,10 @@ command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 command -v fish >/dev/null 2>&1 || missing+=(fish)
 # strace: a store test watches the credentials directory being fsynced.
 command -v strace >/dev/null 2>&1 || missing+=(strace)
+# chattr (an immutable credentials file) and mount (a small full tmpfs): the
+# disk tests make a store that refuses a write.
+command -v chattr >/dev/null 2>&1 || missing+=(e2fsprogs)
+command -v mount >/dev/null 2>&1 || missing+=(mount)
 # The benchmark: GNU time for peak memory, and GitHub's gh to compare with.
 [ -x /usr/bin/time ] || missing+=(time)
 command -v gh >/dev/null 2>&1 || missing+=(gh)

@@ -13,7 +13,7 @@ import {
   ProviderError,
   StorageError,
 } from "../errors.ts";
-import type { StoredCredential } from "../store/types.ts";
+import type { Reservation, StoredCredential } from "../store/types.ts";
 import {
   canRefresh,
   isFresh,
@@ -115,15 +115,47 @@ export async function freshCredential(
     // Everything that can fail before the request, fails before it: the
     // provider's keys are fetched now, not after the answer.
     await provider.loadKeys();
+    // …and the room for what the refresh brings is made now: a full disk,
+    // a read-only or immutable file fails while the refresh token is good.
+    const room = await reserve(deps, settings);
+    const write = room
+      ? (credential: StoredCredential) => room.commit(credential)
+      : (credential: StoredCredential) =>
+        deps.store.set(settings.profile, credential);
     const shield: Shield = deps.shield ?? ((fn) => fn(deps.signal));
-    return await shield(async () => {
-      // Shielded: what was abortable before no longer is.
-      if (deps.shield) deps.signal.removeEventListener("abort", interrupted);
-      if (guard.signal.aborted) throw interruptionOf(guard.signal.reason);
-      return await refreshAndSave(deps, settings, provider, current);
-    });
+    try {
+      return await shield(async () => {
+        // Shielded: what was abortable before no longer is.
+        if (deps.shield) deps.signal.removeEventListener("abort", interrupted);
+        if (guard.signal.aborted) throw interruptionOf(guard.signal.reason);
+        return await refreshAndSave(deps, settings, provider, current, write);
+      });
+    } finally {
+      await room?.release();
+    }
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * Reserves room for the refreshed entry before anything is sent; a store
+ * that cannot be written now is said now, with the grant intact.
+ */
+async function reserve(
+  deps: Pick<AppDeps, "store">,
+  settings: Settings,
+): Promise<Reservation | undefined> {
+  try {
+    return await deps.store.reserve?.(settings.profile);
+  } catch (err) {
+    throw new StorageError(
+      "store_not_writable",
+      `The refreshed tokens could not be saved: ${
+        (err as Error).message
+      } So no refresh was made, and the stored tokens are intact. Free some space (or make the file writable), then run the command again.`,
+      { cause: err },
+    );
   }
 }
 
@@ -133,10 +165,11 @@ export async function freshCredential(
  * old refresh token when it answers).
  */
 async function refreshAndSave(
-  deps: Pick<AppDeps, "store" | "clock" | "registrations">,
+  deps: Pick<AppDeps, "clock" | "registrations">,
   settings: Settings,
   provider: Pick<Provider, "refresh">,
   current: StoredCredential,
+  write: (credential: StoredCredential) => Promise<void>,
 ): Promise<StoredCredential> {
   let tokens;
   try {
@@ -148,7 +181,7 @@ async function refreshAndSave(
   } catch (err) {
     // Never retried: the entry is marked so nothing replays the old token.
     const retire = async (fix: string, code: string) => {
-      await deps.store.set(settings.profile, {
+      await write({
         ...current,
         refreshToken: undefined,
         unusable: (err as Error).message,
@@ -163,7 +196,7 @@ async function refreshAndSave(
       // The provider answered (and retired the old refresh token), but the
       // answer could not be checked here: keep its refresh token, hand out
       // nothing of it, and let the next command refresh again.
-      await save(deps, settings, {
+      await save(write, {
         ...current,
         refreshToken: (err as { refreshToken?: string }).refreshToken ??
           current.refreshToken,
@@ -207,18 +240,17 @@ async function refreshAndSave(
     obtainedAt: now,
     retiredAt: undefined,
   };
-  await save(deps, settings, renewed);
+  await save(write, renewed);
   return renewed;
 }
 
 /** Saves a refresh's result; a failure says what it may have cost. */
 async function save(
-  deps: Pick<AppDeps, "store">,
-  settings: Settings,
+  write: (credential: StoredCredential) => Promise<void>,
   credential: StoredCredential,
 ): Promise<void> {
   try {
-    await deps.store.set(settings.profile, credential);
+    await write(credential);
   } catch (err) {
     throw new StorageError(
       "refresh_not_saved",

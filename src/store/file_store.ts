@@ -12,6 +12,7 @@ import {
   asStoredCredential,
   type CredentialStore,
   type Placement,
+  type Reservation,
   type StoredCredential,
   type StoreLocation,
 } from "./types.ts";
@@ -27,6 +28,12 @@ export interface FileStoreOptions {
 }
 
 /** File backend of {@linkcode CredentialStore}. */
+/**
+ * Room reserved for a profile's next entry: far more than any credential
+ * (tokens of a few KiB, a DPoP key, the settings).
+ */
+const RESERVED_BYTES = 64 * 1024;
+
 export class FileStore implements CredentialStore {
   readonly kind = "file";
   readonly #dir: PrivateDir;
@@ -77,6 +84,14 @@ export class FileStore implements CredentialStore {
       `${profile}.json`,
       JSON.stringify(credential, null, 2),
     );
+  }
+
+  async reserve(profile: string): Promise<Reservation> {
+    const room = await this.#dir.reserve(`${profile}.json`, RESERVED_BYTES);
+    return {
+      commit: (credential) => room.commit(JSON.stringify(credential, null, 2)),
+      release: () => room.release(),
+    };
   }
 
   place(profile: string): Promise<Placement> {

@@ -103,10 +103,7 @@ export class PrivateDir {
       created = true;
       try {
         if (this.#posix) await Deno.chmod(tmp, 0o600);
-        let written = 0;
-        while (written < data.length) {
-          written += await file.write(data.subarray(written));
-        }
+        await writeAllTo(file, data);
         await file.sync();
       } finally {
         file.close();
@@ -123,6 +120,77 @@ export class PrivateDir {
     // hold a refresh token. Writes run under the profile's lock, so no
     // other writer of this name is in flight.
     await this.#removeTemporaries(name);
+  }
+
+  /**
+   * Makes room for the next version of a file before there is anything to
+   * write: checks that the file can be replaced (it opens for writing: not
+   * read-only, not immutable), and writes `bytes` to a new temporary file,
+   * so a full disk fails now. `commit` then writes the text over that room,
+   * syncs and renames it as {@linkcode write} does.
+   */
+  async reserve(
+    name: string,
+    bytes: number,
+  ): Promise<
+    { commit(text: string): Promise<void>; release(): Promise<void> }
+  > {
+    await this.#ensure();
+    const path = this.pathOf(name);
+    try {
+      this.#checkFile(path, await Deno.lstat(path));
+      // Opened for writing, never written: what refuses a write refuses here.
+      (await Deno.open(path, { write: true })).close();
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) {
+        throw ioError("write", path, err);
+      }
+    }
+    const tmp = this.pathOf(this.#tempName(name));
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(tmp, {
+        write: true,
+        createNew: true,
+        mode: 0o600,
+      });
+    } catch (err) {
+      throw ioError("write", path, err);
+    }
+    let open = true;
+    const release = async () => {
+      if (open) file.close();
+      open = false;
+      await Deno.remove(tmp).catch(() => {});
+    };
+    try {
+      if (this.#posix) await Deno.chmod(tmp, 0o600);
+      await writeAllTo(file, new Uint8Array(bytes));
+      await file.sync();
+    } catch (err) {
+      await release();
+      throw ioError("write", path, err);
+    }
+    return {
+      commit: async (text) => {
+        try {
+          const data = new TextEncoder().encode(text);
+          await file.seek(0, Deno.SeekMode.Start);
+          await writeAllTo(file, data);
+          await file.truncate(data.length);
+          await file.sync();
+          file.close();
+          open = false;
+          await Deno.rename(tmp, path);
+        } catch (err) {
+          await release();
+          throw ioError("write", path, err);
+        }
+        await this.#syncDir();
+        await this.#removeTemporaries(name);
+      },
+      release,
+    };
   }
 
   /** fsyncs the directory, where the platform has it (not Windows). */
@@ -297,6 +365,13 @@ function checkOwner(path: string, info: Deno.FileInfo): void {
       "insecure_owner",
       `Refusing to use "${path}": it belongs to user ${foreign.owner}, not to you (${foreign.you}). Remove it, or set AUTHCTL_CONFIG_DIR to a directory of your own.`,
     );
+  }
+}
+
+async function writeAllTo(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    written += await file.write(data.subarray(written));
   }
 }
 

@@ -15,6 +15,7 @@ import type { PrivateDir } from "./private_dir.ts";
 import type {
   CredentialStore,
   Placement,
+  Reservation,
   StoredCredential,
   StoreLocation,
 } from "./types.ts";
@@ -58,6 +59,12 @@ export class RoutingStore implements CredentialStore {
   /** Rewrites the entry where it is kept: never probes, never moves it. */
   async set(profile: string, credential: StoredCredential): Promise<void> {
     await this.#backend(await this.#held(profile)).set(profile, credential);
+  }
+
+  /** Reserves where the entry is kept (the file); the keychain cannot. */
+  async reserve(profile: string): Promise<Reservation | undefined> {
+    const backend = this.#backend(await this.#held(profile));
+    return await backend.reserve?.(profile);
   }
 
   /**

@@ -112,6 +112,18 @@ export interface Placement {
   save(credential: StoredCredential): Promise<void>;
 }
 
+/**
+ * Room for a profile's next entry, made before a refresh request is sent
+ * (a full disk, a read-only or immutable file fails here, while the stored
+ * refresh token is still good), then filled with what the refresh brings.
+ */
+export interface Reservation {
+  /** Replaces the profile's entry with `credential`, in the room made. */
+  commit(credential: StoredCredential): Promise<void>;
+  /** Gives the room back unused. Safe after a commit. */
+  release(): Promise<void>;
+}
+
 /** A credential backend: one entry per profile. */
 export interface CredentialStore {
   /** Backend name, e.g. "file". */
@@ -128,6 +140,12 @@ export interface CredentialStore {
    * can be written there; throws (naming the fix) when it cannot.
    */
   place(profile: string): Promise<Placement>;
+  /**
+   * Makes room for the profile's next entry where it is kept now (see
+   * {@linkcode Reservation}); undefined where a backend cannot (the
+   * keychain: it writes through a service).
+   */
+  reserve?(profile: string): Promise<Reservation | undefined>;
   /** Removes the profile's entry; true when there was one. */
   delete(profile: string): Promise<boolean>;
   /** Profiles that have an entry. */
