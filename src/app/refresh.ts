@@ -93,7 +93,12 @@ export async function freshCredential(
       issuer: current.issuer,
       clientId: current.clientId,
       signal: guard.signal,
-      network: deps.network,
+      // One deadline for the whole refresh (discovery, keys, the request):
+      // --http-timeout bounds the operation, not each of its requests.
+      network: {
+        ...deps.network,
+        deadline: Date.now() + deps.network.timeoutMs,
+      },
       // What is configured now, over what the tokens were obtained with
       // (which serves when nothing is configured, and never has the secret).
       settings: { ...current.provider, ...settings.provider },

@@ -125,7 +125,7 @@ export const commonFlags = {
   ),
   audience: text("audience to request (env AUTHCTL_AUDIENCE)", "aud"),
   httpTimeout: text(
-    "timeout of each request to the provider (default 30s; env AUTHCTL_HTTP_TIMEOUT)",
+    "time the provider has to answer: each request, and a refresh as a whole (default 30s; env AUTHCTL_HTTP_TIMEOUT)",
     "duration",
   ),
   caFile: text(

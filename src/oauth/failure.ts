@@ -64,9 +64,17 @@ export function toAuthctlError(
     );
   }
   if (err instanceof oauth.OperationProcessingError) {
+    // The answer's status, whatever its body (a 503 page in HTML).
+    const status = err.cause instanceof Response
+      ? ` (HTTP ${err.cause.status}${
+        err.cause.statusText ? ` ${stripControl(err.cause.statusText)}` : ""
+      })`
+      : "";
     return new ProviderError(
       "invalid_response",
-      `The provider's ${what} is unusable: ${stripControl(err.message)}.`,
+      `The provider's ${what} is unusable${status}: ${
+        stripControl(err.message)
+      }.`,
       { cause: err },
     );
   }

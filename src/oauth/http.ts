@@ -21,6 +21,12 @@ import { redact } from "./redact.ts";
 export interface NetworkOptions {
   /** Timeout of one request, in milliseconds. */
   timeoutMs: number;
+  /**
+   * When the whole operation must be over (ms since the epoch): each
+   * request gets at most what is left (one deadline for a refresh, not one
+   * per request).
+   */
+  deadline?: number;
   /** A PEM bundle of extra root certificates (corporate TLS). */
   caFile?: string;
   /** Receives the `--debug` trace (already redacted). */
@@ -139,12 +145,18 @@ export class Http {
     // A timer cleared when the exchange ends: AbortSignal.timeout would keep
     // a program that embeds authctl alive until it fires.
     const timeout = new AbortController();
+    const left = this.#options.deadline === undefined
+      ? this.#options.timeoutMs
+      : Math.min(this.#options.timeoutMs, this.#options.deadline - Date.now());
+    if (left <= 0) {
+      throw new DOMException("The time allowed ran out.", "TimeoutError");
+    }
     const timer = setTimeout(
       () =>
         timeout.abort(
           new DOMException("The request timed out.", "TimeoutError"),
         ),
-      this.#options.timeoutMs,
+      left,
     );
     try {
       return await this.#exchange(

@@ -953,10 +953,15 @@ export class Provider {
       await this.#jwks!.ready();
     } catch (err) {
       if (err instanceof AuthctlError) throw err;
+      // A timeout or a network failure, said as for any request; the key
+      // set's own complaint (its status, not JSON) as it is.
+      const why = err instanceof jose.errors.JOSEError
+        ? stripControl(err.message)
+        : toAuthctlError(err, "key set", this.#options.signal).message;
       throw new ProviderError(
         "keys_unavailable",
         `Cannot get the provider's signing keys: ${
-          stripControl((err as Error).message)
+          why.replace(/\.$/, "")
         }. Nothing was sent to the provider, so the stored tokens are intact; try again later.`,
         { cause: err },
       );

@@ -125,6 +125,57 @@ Deno.test({
           );
         },
       );
+      await t.step(
+        "--http-timeout bounds a refresh as a whole: slow discovery and keys use it up before anything is sent",
+        async () => {
+          const { env } = await loggedIn();
+          const seen = d.tokenRequests.length;
+          const slow = (path: string, ms: number) =>
+            post(`/__slow?path=${encodeURIComponent(path)}&ms=${ms}`);
+          // Each answer within the 2 s allowed; together, not.
+          await slow("/auth0/.well-known/openid-configuration", 1200);
+          await slow("/auth0/jwks", 1200);
+          const started = Date.now();
+          let r;
+          try {
+            r = await runCli(["token", "--force-refresh"], {
+              ...env,
+              AUTHCTL_HTTP_TIMEOUT: "2s",
+            });
+          } finally {
+            await slow("/auth0/.well-known/openid-configuration", 0);
+            await slow("/auth0/jwks", 0);
+          }
+          assertEquals(r.code, 3, r.stderr);
+          assertMatch(r.stderr, /in time/);
+          assert(Date.now() - started < 3500, "one deadline, not one each");
+          assertEquals(d.tokenRequests.length, seen, "the refresh was sent");
+          assertEquals(
+            (await runCli(["token", "--force-refresh"], env)).code,
+            0,
+          );
+        },
+      );
+
+      await t.step(
+        "a token endpoint answering 503 with an HTML page: the message names the 503, the grant is intact",
+        async () => {
+          const { env } = await loggedIn();
+          await post("/__down?path=/auth0/token&status=503");
+          let r;
+          try {
+            r = await runCli(["token", "--force-refresh"], env);
+          } finally {
+            await post("/__down?path=/auth0/token&status=0");
+          }
+          assertEquals(r.code, 3, r.stderr);
+          assertMatch(r.stderr, /HTTP 503/);
+          assertEquals(
+            (await runCli(["token", "--force-refresh"], env)).code,
+            0,
+          );
+        },
+      );
     } finally {
       await d.close();
       await cleanup();

@@ -29,6 +29,8 @@
  *
  * The authorization endpoint approves at once (302 to the redirect URI);
  * `POST /__delay?ms=…` makes the token endpoint answer that much later;
+ * `POST /__slow?path=…&ms=…` does the same for any one path, and
+ * `POST /__down?path=…&status=…` puts it behind a gateway that is down;
  * `POST /__clock?offset=…` sets the double's clock ahead (or behind) by that
  * many milliseconds; `POST /__jwks?status=503` takes its key set down;
  * device codes are approved with `POST /__approve?user_code=…`; Entra's
@@ -117,6 +119,11 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   let tokenDelayMs = 0;
   let delayedGrant: string | undefined;
   const issued: { grantType: string; accessToken: string }[] = [];
+  // Paths that answer late (POST /__slow?path=…&ms=…; ms=0 removes one).
+  const slowPaths = new Map<string, number>();
+  // Paths behind a gateway that is down (POST /__down?path=…&status=503):
+  // an HTML page with that status, before the double sees the request.
+  const downPaths = new Map<string, number>();
   const codes = new Map<string, Grant>();
   const access = new Map<string, Grant>();
   /** refresh token → its family; a used one is remembered as used. */
@@ -268,6 +275,20 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
     }
     if (first === "__jwks") {
       jwksStatus = Number(url.searchParams.get("status") ?? 200);
+      return new Response("ok");
+    }
+    if (first === "__down") {
+      const target = url.searchParams.get("path") ?? "";
+      const status = Number(url.searchParams.get("status") ?? 0);
+      if (status) downPaths.set(target, status);
+      else downPaths.delete(target);
+      return new Response("ok");
+    }
+    if (first === "__slow") {
+      const target = url.searchParams.get("path") ?? "";
+      const ms = Number(url.searchParams.get("ms") ?? 0);
+      if (ms) slowPaths.set(target, ms);
+      else slowPaths.delete(target);
       return new Response("ok");
     }
     if (first === "__delay") {
@@ -543,6 +564,17 @@ export async function startProviderDoubles(): Promise<ProviderDoubles> {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     async (req) => {
+      const path = new URL(req.url).pathname;
+      const slow = slowPaths.get(path);
+      if (slow) await new Promise((r) => setTimeout(r, slow));
+      const down = downPaths.get(path);
+      if (down) {
+        await req.body?.cancel();
+        return new Response("<html><body>Service Unavailable</body></html>", {
+          status: down,
+          headers: { "content-type": "text/html" },
+        });
+      }
       const response = await handler(req);
       if (clockOffsetMs && shiftDate) {
         response.headers.set(
