@@ -228,15 +228,47 @@ export class KeychainStore implements CredentialStore {
         api.entry(this.#service, profile).set(JSON.stringify(pointer), signal),
     );
     if (old) await this.#deleteChunks(profile, old).catch(() => {});
+    // Chunks a killed writer left with no pointer to them (they may hold
+    // tokens): every write removes them, under the profile's lock.
+    await this.#removeOrphans(profile, pointer).catch(() => {});
   }
 
   async delete(profile: string): Promise<boolean> {
     const pointer = await this.#pointer(profile).catch(() => undefined);
     if (pointer) await this.#deleteChunks(profile, pointer);
-    return await this.#op(
+    const removed = await this.#op(
       "delete",
       (api, signal) => api.entry(this.#service, profile).delete(signal),
     );
+    // Orphaned chunks of an interrupted write go with the profile.
+    const orphans = await this.#removeOrphans(profile);
+    return removed || orphans > 0;
+  }
+
+  /**
+   * Deletes the profile's chunks that `keep` (the pointer in force) does
+   * not name; all of them without one. Returns how many went.
+   */
+  async #removeOrphans(profile: string, keep?: Pointer): Promise<number> {
+    const accounts = await this.#op(
+      "list",
+      (api, signal) => api.accounts(this.#service, signal),
+    );
+    // Profile names have no "@": this prefix is this profile's alone.
+    const mine = `${profile}@`;
+    const kept = keep ? `${profile}@${keep.issuer}#${keep.gen}.` : undefined;
+    let removed = 0;
+    for (const account of accounts) {
+      if (!account.startsWith(mine) || (kept && account.startsWith(kept))) {
+        continue;
+      }
+      await this.#op(
+        "delete",
+        (api, signal) => api.entry(this.#service, account).delete(signal),
+      );
+      removed++;
+    }
+    return removed;
   }
 
   async list(): Promise<string[]> {

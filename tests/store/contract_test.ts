@@ -458,6 +458,54 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "keychain: chunks a killed writer left behind go with the next write, and with logout",
+  ...opts,
+  fn: async () => {
+    const k = await privateKeyring();
+    const api = await loadNapiKeyring();
+    const service = "authctl-orphans";
+    const store = new KeychainStore({
+      service,
+      keyring: () => Promise.resolve(api),
+      chunkSize: 500,
+    });
+    const there = async (account: string) =>
+      (await k.secretTool("lookup", "service", service, "username", account))
+        .code === 0;
+    const planted = (gen: string) =>
+      [0, 1].map((i) => `p@https://issuer.example#${gen}.${i}`);
+    // What a kill -9 between the chunks and the pointer leaves: chunks of a
+    // generation no pointer names, holding token JSON.
+    const plant = async (gen: string) => {
+      for (let i = 0; i < 2; i++) {
+        await api.entry(service, `p@https://issuer.example#${gen}.${i}`).set(
+          `{"refreshToken":"leaked-${gen}-${i}"}`,
+          new AbortController().signal,
+        );
+      }
+    };
+    await store.set("p", credential("one"));
+    await store.set("other", credential("o"));
+    await plant("dead0001");
+    for (const a of planted("dead0001")) assert(await there(a), a);
+    await store.set("p", credential("two"));
+    for (const a of planted("dead0001")) {
+      assertEquals(await there(a), false, `the next write removes ${a}`);
+    }
+    assertEquals((await store.get("p"))?.accessToken, "two");
+    assertEquals((await store.get("other"))?.accessToken, "o");
+    await plant("dead0002");
+    assertEquals(await store.delete("p"), true);
+    for (const a of planted("dead0002")) {
+      assertEquals(await there(a), false, `logout removes ${a}`);
+    }
+    assertEquals(await there("p"), false);
+    assertEquals((await store.get("other"))?.accessToken, "o");
+  },
+});
+
+Deno.test({
   name: "keychain: stop the private keyring",
   ...opts,
   fn: async () => {
