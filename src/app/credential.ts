@@ -14,6 +14,12 @@ import {
 import { NotLoggedInError, UsageError } from "../errors.ts";
 import type { IdentityClaims, StoredCredential } from "../store/types.ts";
 
+/**
+ * How far before a credential's `obtainedAt` the clock may read before it
+ * counts as set back (a few seconds of drift between processes are not).
+ */
+const CLOCK_SET_BACK_MS = 5_000;
+
 /** Default minimum remaining lifetime of a handed-out access token. */
 export const DEFAULT_MIN_TTL_MS = 60_000;
 
@@ -172,6 +178,9 @@ export function isFresh(
   minTtlMs = DEFAULT_MIN_TTL_MS,
 ): boolean {
   if (credential.unusable || credential.retiredAt !== undefined) return false;
+  // Obtained "in the future": this clock has been set back since, so its
+  // idea of the expiry cannot be trusted; a refresh finds out.
+  if (now < credential.obtainedAt - CLOCK_SET_BACK_MS) return false;
   if (credential.expiresAt === undefined) return true;
   return credential.expiresAt - now >= refreshMargin(credential, minTtlMs);
 }

@@ -288,3 +288,13 @@ Deno.test("credential: the login hint repeats what the command was given, quoted
     "authctl login --profile work --issuer https://login.example --client-id cli --scope read:all --scope 'it'\\''s' --audience api",
   );
 });
+
+Deno.test("credential: a clock set back since the tokens were obtained does not trust their expiry", () => {
+  const obtained = { ...stored, obtainedAt: 500_000, expiresAt: 4_100_000 };
+  assertEquals(isFresh(obtained, 600_000), true);
+  // Read 10 s before it was obtained: the clock went back; refresh.
+  assertEquals(isFresh(obtained, 490_000), false);
+  // A second or two between processes is not a clock set back.
+  assertEquals(isFresh(obtained, 498_000), true);
+  assertEquals(isFresh({ ...obtained, expiresAt: undefined }, 490_000), false);
+});

@@ -126,6 +126,29 @@ Deno.test({
         },
       );
       await t.step(
+        "a clock set back after a refresh: the stored expiry is not trusted, the token is refreshed",
+        async () => {
+          const { env, store } = await loggedIn();
+          const stored = (await store.get("default"))!;
+          // As the clock sees it two hours set back: obtained "in the
+          // future", with what looks like three hours left.
+          await store.set("default", {
+            ...stored,
+            obtainedAt: stored.obtainedAt + 2 * 3600_000,
+            expiresAt: stored.expiresAt! + 2 * 3600_000,
+          });
+          const seen = d.tokenRequests.length;
+          const r = await runCli(["token"], env);
+          assertEquals(r.code, 0, r.stderr);
+          assert(
+            r.stdout.trim() !== stored.accessToken,
+            "the old token was handed out",
+          );
+          assertEquals(d.tokenRequests.length, seen + 1, "one refresh");
+        },
+      );
+
+      await t.step(
         "--http-timeout bounds a refresh as a whole: slow discovery and keys use it up before anything is sent",
         async () => {
           const { env } = await loggedIn();
