@@ -65,9 +65,28 @@ export class Http {
   /** Server clock minus ours, in milliseconds, from the last `Date` header. */
   skewMs?: number;
 
+  /** When the operation under way must be over (see NetworkOptions). */
+  #deadline?: number;
+
   constructor(options: NetworkOptions, signal?: AbortSignal) {
     this.#options = options;
     this.#signal = signal;
+    this.#deadline = options.deadline;
+  }
+
+  /**
+   * Runs `fn` (one operation of several requests: a code exchange with its
+   * key set and userinfo) under one deadline, the timeout from now.
+   */
+  async withinDeadline<T>(fn: () => Promise<T>): Promise<T> {
+    const before = this.#deadline;
+    const own = Date.now() + this.#options.timeoutMs;
+    this.#deadline = before === undefined ? own : Math.min(before, own);
+    try {
+      return await fn();
+    } finally {
+      this.#deadline = before;
+    }
   }
 
   /**
@@ -145,9 +164,9 @@ export class Http {
     // A timer cleared when the exchange ends: AbortSignal.timeout would keep
     // a program that embeds authctl alive until it fires.
     const timeout = new AbortController();
-    const left = this.#options.deadline === undefined
+    const left = this.#deadline === undefined
       ? this.#options.timeoutMs
-      : Math.min(this.#options.timeoutMs, this.#options.deadline - Date.now());
+      : Math.min(this.#options.timeoutMs, this.#deadline - Date.now());
     if (left <= 0) {
       throw new DOMException("The time allowed ran out.", "TimeoutError");
     }

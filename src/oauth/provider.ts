@@ -520,6 +520,18 @@ export class Provider {
     codeVerifier: string,
     expectedNonce: string,
   ): Promise<TokenSet> {
+    // The exchange, its key set and userinfo: one deadline, not one each.
+    return await this.#httpClient.withinDeadline(() =>
+      this.#exchangeCode(callback, redirectUri, codeVerifier, expectedNonce)
+    );
+  }
+
+  async #exchangeCode(
+    callback: URLSearchParams,
+    redirectUri: string,
+    codeVerifier: string,
+    expectedNonce: string,
+  ): Promise<TokenSet> {
     return await this.#call(
       "token response",
       () =>
@@ -1031,10 +1043,17 @@ export class Provider {
         ...(this.#issuerTemplate ? { tid: pick("tid") } : {}),
       };
     } catch (err) {
+      // The keys out of reach (a timeout, the network) is not a bad token.
+      if (
+        err instanceof TypeError ||
+        (err instanceof DOMException && err.name === "TimeoutError")
+      ) {
+        throw toAuthctlError(err, "key set", this.#options.signal);
+      }
       throw this.#skewError(err) ?? new ProviderError(
         "invalid_id_token",
         `The ID token from "${this.issuer}" failed verification: ${
-          stripControl((err as Error).message)
+          stripControl((err as Error).message).replace(/\.$/, "")
         }.`,
         { cause: err },
       );

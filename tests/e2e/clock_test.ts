@@ -181,6 +181,36 @@ Deno.test({
       );
 
       await t.step(
+        "--http-timeout bounds a login's code exchange as a whole (the answer, its keys)",
+        async () => {
+          const env = await envFor({
+            AUTHCTL_ISSUER: d.auth0.issuer,
+            AUTHCTL_CLIENT_ID: d.auth0.clientId,
+            AUTHCTL_HTTP_TIMEOUT: "2s",
+          });
+          const slow = (path: string, ms: number) =>
+            post(`/__slow?path=${encodeURIComponent(path)}&ms=${ms}`);
+          await slow("/auth0/token", 1200);
+          await slow("/auth0/jwks", 1200);
+          let r;
+          try {
+            r = await runHint(["login", "--flow", "loopback"], env);
+          } finally {
+            await slow("/auth0/token", 0);
+            await slow("/auth0/jwks", 0);
+          }
+          assertEquals(r.code, 3, r.stderr);
+          assertMatch(r.stderr, /in time/);
+          // Negative control: the same with time enough.
+          const ok = await runHint(["login", "--flow", "loopback"], {
+            ...env,
+            AUTHCTL_HTTP_TIMEOUT: "10s",
+          });
+          assertEquals(ok.code, 0, ok.stderr);
+        },
+      );
+
+      await t.step(
         "a token endpoint answering 503 with an HTML page: the message names the 503, the grant is intact",
         async () => {
           const { env } = await loggedIn();
