@@ -10,7 +10,7 @@
  * indicators (RFC 8707) for any resource on 127.0.0.1, whose scopes are
  * `mcp:read`, `mcp:admin` and `files:read`.
  *
- * Run: `deno run -A scripts/demo_provider.ts [--port N] [--access-token-ttl S]
+ * Run: `deno run -A scripts/demo_provider.ts [--port N] [--issuer URL] [--access-token-ttl S]
  * [--resources] [--closed-registration]
  * [--client-id-metadata-documents [--ca-file PEM]]`.
  * Prints one JSON line `{"issuer": …, "clientId": …}` on stdout once it listens.
@@ -40,6 +40,11 @@ export const PAR_CLIENT_ID = "par-cli";
 export interface DemoProviderOptions {
   /** Port to listen on; 0 picks a free one. */
   port?: number;
+  /**
+   * The issuer, when it is not where the provider listens (a test's fault
+   * proxy in front of it); default `http://127.0.0.1:PORT`.
+   */
+  issuer?: string;
   /** Access token lifetime in seconds. */
   accessTokenTtl?: number;
   /** Offer no revocation endpoint (a provider without RFC 7009). */
@@ -66,6 +71,8 @@ export const RESOURCE_SCOPES = "mcp:read mcp:admin files:read";
 /** A running demo provider. */
 export interface DemoProvider {
   issuer: string;
+  /** Where it listens (the issuer's address, unless one was given). */
+  listen: string;
   clientId: string;
   close(): Promise<void>;
 }
@@ -105,7 +112,7 @@ export async function startDemoProvider(
     server.listen(options.port ?? 0, "127.0.0.1", resolve)
   );
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = options.issuer ?? `http://127.0.0.1:${port}`;
   const { privateKey } = await jose.generateKeyPair("RS256", {
     extractable: true,
   });
@@ -259,9 +266,13 @@ export async function startDemoProvider(
       await next();
     },
   );
+  // Behind a test's proxy (an issuer given): the proxy's address, from its
+  // X-Forwarded-Host, names the endpoints.
+  if (options.issuer) provider.proxy = true;
   server.on("request", provider.callback());
   return {
     issuer,
+    listen: `http://127.0.0.1:${port}`,
     clientId: DEMO_CLIENT_ID,
     close: () =>
       new Promise<void>((resolve) => {
@@ -275,6 +286,7 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       port: { type: "string", default: "0" },
+      issuer: { type: "string" },
       "access-token-ttl": { type: "string", default: "3600" },
       "no-revocation": { type: "boolean", default: false },
       "dpop-nonce": { type: "boolean", default: false },
@@ -289,6 +301,7 @@ if (import.meta.main) {
   console.info = () => {};
   const provider = await startDemoProvider({
     port: Number(values.port),
+    issuer: values.issuer,
     accessTokenTtl: Number(values["access-token-ttl"]),
     noRevocation: values["no-revocation"],
     dpopNonce: values["dpop-nonce"],
@@ -299,6 +312,10 @@ if (import.meta.main) {
       : undefined,
   });
   console.log(
-    JSON.stringify({ issuer: provider.issuer, clientId: provider.clientId }),
+    JSON.stringify({
+      issuer: provider.issuer,
+      clientId: provider.clientId,
+      listen: provider.listen,
+    }),
   );
 }

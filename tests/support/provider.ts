@@ -5,6 +5,8 @@
 /** A running provider process. */
 export interface ProviderProcess {
   issuer: string;
+  /** Where it listens (not the issuer's address behind a proxy). */
+  listen: string;
   clientId: string;
   stop(): Promise<void>;
 }
@@ -33,9 +35,10 @@ export async function startProvider(
   }
   reader.releaseLock();
   child.stdout.cancel().catch(() => {});
-  const { issuer, clientId } = JSON.parse(buffer.split("\n")[0]);
+  const { issuer, clientId, listen } = JSON.parse(buffer.split("\n")[0]);
   return {
     issuer,
+    listen,
     clientId,
     async stop() {
       try {

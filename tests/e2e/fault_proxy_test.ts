@@ -1,0 +1,105 @@
+/**
+ * End to end: oidc-provider (which rotates refresh tokens and revokes the
+ * grant when a rotated one is used again) behind a fault proxy, the real CLI
+ * and Chromium (issue 22). Signals while a refresh answer is held back lose
+ * no grant; an answer withheld after the provider acted on it is the one
+ * limit, and `login --force` is the way out.
+ */
+
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { launchChromium } from "../../scripts/headless_browser.ts";
+import { browserLogin } from "../support/browser_login.ts";
+import { cliEnv, runCli, spawnCli } from "../support/cli.ts";
+import { startFaultProxy } from "../support/fault_proxy.ts";
+import { startProvider } from "../support/provider.ts";
+
+const CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+Deno.test({
+  name:
+    "fault proxy: oidc-provider behind a proxy that delays or withholds answers",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const proxy = startFaultProxy();
+    const provider = await startProvider(["--issuer", proxy.url]);
+    proxy.target = provider.listen;
+    const browser = await launchChromium();
+    const dir = await Deno.makeTempDir();
+    const env = cliEnv(dir, {
+      AUTHCTL_ISSUER: proxy.url,
+      AUTHCTL_CLIENT_ID: provider.clientId,
+      AUTHCTL_STORAGE: "file",
+    });
+    const stats = async () =>
+      await (await fetch(`${provider.listen}/__test/stats`)).json();
+    try {
+      await browserLogin(browser, ["--flow", "loopback"], env);
+      const tokenPath = "/token";
+
+      await t.step(
+        "signals while the refresh answer is held back",
+        async () => {
+          proxy.faults.set(tokenPath, { kind: "delay", ms: 600 });
+          try {
+            for (const signal of Object.keys(CODES) as (keyof typeof CODES)[]) {
+              for (let run = 0; run < 3; run++) {
+                const sent = proxy.log.length;
+                const cli = await spawnCli(["token", "--force-refresh"], env);
+                for (let i = 0; i < 400; i++) {
+                  if (
+                    proxy.log.slice(sent).includes(`POST ${tokenPath}`)
+                  ) break;
+                  await new Promise((r) => setTimeout(r, 10));
+                }
+                cli.child.kill(signal);
+                const r = await cli.finish();
+                assertEquals(r.code, CODES[signal], `${signal}: ${r.stderr}`);
+              }
+            }
+          } finally {
+            proxy.faults.delete(tokenPath);
+          }
+          const after = await runCli(["token", "--force-refresh"], env);
+          assertEquals(after.code, 0, after.stderr);
+          assertEquals((await stats()).grantsRevoked, 0);
+        },
+      );
+
+      await t.step(
+        "an answer withheld after the provider rotated: the one limit, and login --force",
+        async () => {
+          proxy.faults.set(tokenPath, { kind: "withhold" });
+          let r;
+          try {
+            r = await runCli(["token", "--force-refresh"], {
+              ...env,
+              AUTHCTL_HTTP_TIMEOUT: "3s",
+            });
+          } finally {
+            proxy.faults.delete(tokenPath);
+          }
+          assertEquals(r.code, 3, r.stderr);
+          assertMatch(r.stderr, /in time/);
+          // The provider rotated; the new token never arrived: lost, and
+          // said, with the login that ends it.
+          const next = await runCli(["token", "--force-refresh"], env);
+          assertEquals(next.code, 4, next.stderr);
+          assertMatch(next.stderr, /invalid_grant/);
+          assertMatch(next.stderr, /Run: authctl login/);
+          assert((await stats()).grantsRevoked >= 1, "reuse detection bit");
+          await browserLogin(browser, ["--flow", "loopback", "--force"], env);
+          assertEquals(
+            (await runCli(["token", "--force-refresh"], env)).code,
+            0,
+          );
+        },
+      );
+    } finally {
+      await browser.close();
+      await provider.stop();
+      await proxy.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
