@@ -67,6 +67,77 @@ Deno.test({
       );
 
       await t.step(
+        "the key set down, or Ctrl-C while it is fetched: nothing is sent",
+        async () => {
+          const tokens = () =>
+            proxy.log.filter((l) => l === `POST ${tokenPath}`).length;
+          const before = tokens();
+          proxy.faults.set("/jwks", { kind: "down", status: 503 });
+          let r;
+          try {
+            r = await runCli(["token", "--force-refresh"], env);
+          } finally {
+            proxy.faults.delete("/jwks");
+          }
+          assertEquals(r.code, 3, r.stderr);
+          assertMatch(r.stderr, /503/);
+          proxy.faults.set("/jwks", { kind: "delay", ms: 1500 });
+          try {
+            const seen = proxy.log.length;
+            const cli = await spawnCli(["token", "--force-refresh"], env);
+            for (let i = 0; i < 400; i++) {
+              if (proxy.log.slice(seen).includes("GET /jwks")) break;
+              await new Promise((r) => setTimeout(r, 10));
+            }
+            cli.child.kill("SIGINT");
+            const c = await cli.finish();
+            assertEquals(c.code, 130, c.stderr);
+          } finally {
+            proxy.faults.delete("/jwks");
+          }
+          assertEquals(tokens(), before, "a refresh was sent");
+          assertEquals(
+            (await runCli(["token", "--force-refresh"], env)).code,
+            0,
+          );
+          assertEquals((await stats()).grantsRevoked, 0);
+        },
+      );
+
+      await t.step(
+        "kill -9 at random moments: the file whole and 0600 every time",
+        async () => {
+          proxy.faults.set(tokenPath, { kind: "delay", ms: 200 });
+          const file = `${dir}/credentials/default.json`;
+          try {
+            for (let run = 0; run < 10; run++) {
+              const cli = await spawnCli(["token", "--force-refresh"], env);
+              await new Promise((r) => setTimeout(r, Math.random() * 500));
+              try {
+                cli.child.kill("SIGKILL");
+              } catch { /* it had finished */ }
+              await cli.finish();
+              assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600);
+              const stored = JSON.parse(await Deno.readTextFile(file));
+              assert(typeof stored.accessToken === "string", "a whole entry");
+              if (
+                (await runCli(["token", "--force-refresh"], env)).code !== 0
+              ) {
+                // Killed in flight: the one limit. Log in again and go on.
+                await browserLogin(
+                  browser,
+                  ["--flow", "loopback", "--force"],
+                  env,
+                );
+              }
+            }
+          } finally {
+            proxy.faults.delete(tokenPath);
+          }
+        },
+      );
+
+      await t.step(
         "an answer withheld after the provider rotated: the one limit, and login --force",
         async () => {
           proxy.faults.set(tokenPath, { kind: "withhold" });

@@ -2,13 +2,14 @@
  * A fault proxy for a provider that runs here (oidc-provider): it passes
  * every request through, and per path can answer late, or pass the request
  * through and withhold the answer (the provider acted on it; the client
- * never hears). Loopback only.
+ * never hears), or stand for a gateway that is down. Loopback only.
  */
 
 /** What the proxy does to one path's requests. */
 export type Fault =
   | { kind: "delay"; ms: number }
-  | { kind: "withhold" };
+  | { kind: "withhold" }
+  | { kind: "down"; status: number };
 
 /** A running fault proxy. */
 export interface FaultProxy {
@@ -42,6 +43,14 @@ export function startFaultProxy(): FaultProxy {
       const url = new URL(req.url);
       proxy.log.push(`${req.method} ${url.pathname}`);
       const fault = proxy.faults.get(url.pathname);
+      if (fault?.kind === "down") {
+        // A gateway that is down: an HTML page, nothing passed through.
+        await req.body?.cancel();
+        return new Response("<html><body>Service Unavailable</body></html>", {
+          status: fault.status,
+          headers: { "content-type": "text/html" },
+        });
+      }
       const headers = new Headers(req.headers);
       // fetch sends the target's Host; the provider (trusting its proxy)
       // names its endpoints after these instead.
