@@ -30,6 +30,18 @@ Deno.test({
   ...opts,
   async fn(t) {
     const d = await startProviderDoubles();
+    /** A login whose configuration (and credentials) live in `dir`. */
+    const loggedInAt = async (dir: string) => {
+      const env = cliEnv(dir, {
+        AUTHCTL_STORAGE: "file",
+        AUTHCTL_PROMPT: "",
+        AUTHCTL_ISSUER: d.auth0.issuer,
+        AUTHCTL_CLIENT_ID: d.auth0.clientId,
+      });
+      const login = await runHint(["login", "--flow", "loopback"], env);
+      assertEquals(login.code, 0, login.stderr);
+      return env;
+    };
     const refreshes = () =>
       d.tokenRequests.filter((f) => f.get("grant_type") === "refresh_token")
         .length;
@@ -38,14 +50,7 @@ Deno.test({
         const mount = await Deno.makeTempDir();
         await sh(`mount -t tmpfs -o size=1m,mode=0700 tmpfs '${mount}'`);
         try {
-          const env = cliEnv(mount, {
-            AUTHCTL_STORAGE: "file",
-            AUTHCTL_PROMPT: "",
-            AUTHCTL_ISSUER: d.auth0.issuer,
-            AUTHCTL_CLIENT_ID: d.auth0.clientId,
-          });
-          const login = await runHint(["login", "--flow", "loopback"], env);
-          assertEquals(login.code, 0, login.stderr);
+          const env = await loggedInAt(mount);
           // Fill what is left (dd stops at "No space left on device").
           await sh(
             `dd if=/dev/zero of='${mount}/filler' bs=4k 2>/dev/null || true`,
@@ -72,14 +77,7 @@ Deno.test({
         const dir = await Deno.makeTempDir();
         const file = `${dir}/credentials/default.json`;
         try {
-          const env = cliEnv(dir, {
-            AUTHCTL_STORAGE: "file",
-            AUTHCTL_PROMPT: "",
-            AUTHCTL_ISSUER: d.auth0.issuer,
-            AUTHCTL_CLIENT_ID: d.auth0.clientId,
-          });
-          const login = await runHint(["login", "--flow", "loopback"], env);
-          assertEquals(login.code, 0, login.stderr);
+          const env = await loggedInAt(dir);
           await sh(`chattr +i '${file}'`);
           const before = refreshes();
           let r;
