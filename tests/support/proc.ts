@@ -20,9 +20,18 @@ export function sampleProcesses(root: number, withRootEnviron = true): string {
     } catch { /* gone */ }
   }
   let text = "";
-  const queue = [root];
+  const queue: [number, string][] = [[root, ""]];
   while (queue.length) {
-    const pid = queue.shift()!;
+    const [pid, parentImage] = queue.shift()!;
+    const image = imageOf(pid);
+    // A child between fork and exec is still its parent's memory: what it
+    // shows is the parent's own environment, not one handed to a child.
+    if (pid !== root && image !== "" && image === parentImage) {
+      queue.push(
+        ...(children.get(pid) ?? []).map((c): [number, string] => [c, image]),
+      );
+      continue;
+    }
     for (const file of ["cmdline", "environ"]) {
       if (pid === root && file === "environ" && !withRootEnviron) continue;
       try {
@@ -31,7 +40,19 @@ export function sampleProcesses(root: number, withRootEnviron = true): string {
           "\n";
       } catch { /* gone */ }
     }
-    queue.push(...(children.get(pid) ?? []));
+    queue.push(
+      ...(children.get(pid) ?? []).map((c): [number, string] => [c, image]),
+    );
   }
   return text;
+}
+
+/** The executable and command line of `pid`, or "" once it is gone. */
+function imageOf(pid: number): string {
+  try {
+    return Deno.readLinkSync(`/proc/${pid}/exe`) + "\0" +
+      Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+  } catch {
+    return "";
+  }
 }
