@@ -12,7 +12,7 @@ import {
 import { validateIssuer, validateProfileName } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
 import type { ProviderName } from "../config/provider_settings.ts";
-import { PRESETS } from "../oauth/presets.ts";
+import { PRESETS } from "../config/presets.ts";
 import { unknownProfile } from "./credential.ts";
 import type { CredentialStore } from "../store/types.ts";
 

@@ -5,8 +5,8 @@
  * @module
  */
 
+import type { CliDeps } from "./types.ts";
 import type { AppDeps } from "../app/deps.ts";
-import type { BuildInfo } from "../config/build_info.ts";
 import { loadConfigFile } from "../config/config_file.ts";
 import { configDir, joinPath } from "../config/paths.ts";
 import {
@@ -17,13 +17,6 @@ import {
 } from "../config/settings.ts";
 import type { ConfigFile } from "../config/config_file.ts";
 import { UsageError } from "../errors.ts";
-import type { BrowserOpener } from "../platform/browser.ts";
-import type { Clock } from "../platform/clock.ts";
-import type { SystemInfo } from "../platform/env.ts";
-import type { Environment } from "../platform/environment.ts";
-import type { Shield } from "../platform/interrupts.ts";
-import type { ProcessRunner } from "../platform/process.ts";
-import type { Terminal } from "../platform/terminal.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, type NetworkOptions } from "../oauth/http.ts";
 import { createAppDeps } from "../app/runtime.ts";
 import { createStore } from "../store/mod.ts";
@@ -32,23 +25,6 @@ import {
   type ProviderFlags,
   providerFlagValues,
 } from "./flags.ts";
-
-/** The platform the CLI runs on, built by `main.ts` or a test. */
-export interface CliDeps {
-  system: SystemInfo;
-  terminal: Terminal;
-  clock: Clock;
-  browser: BrowserOpener;
-  /** Aborted on Ctrl-C (or SIGTERM, SIGHUP). */
-  signal: AbortSignal;
-  /** Defers interruptions while refreshed tokens are saved. */
-  shield?: Shield;
-  build: BuildInfo;
-  /** Detects where the CLI runs (called by login only). */
-  environment: () => Environment;
-  /** Runs programs for `exec`. */
-  processes: ProcessRunner;
-}
 
 /** Settings and dependencies for one command run. */
 export interface CommandContext {

@@ -8,8 +8,8 @@
  */
 
 import type { CommandContext } from "@stricli/core";
-import type { CliDeps } from "./context.ts";
-import { STORAGE_MODES, type StorageMode } from "../store/modes.ts";
+import type { CliDeps } from "./types.ts";
+import { STORAGE_MODES, type StorageMode } from "../config/modes.ts";
 import {
   CLIENT_AUTH_METHODS,
   type ClientAuthMethod,

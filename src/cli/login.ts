@@ -6,7 +6,7 @@
 
 import { buildCommand } from "@stricli/core";
 import { UsageError } from "../errors.ts";
-import { FLOW_NAMES, type FlowName } from "../flows/names.ts";
+import { FLOW_NAMES, type FlowName } from "../config/modes.ts";
 import {
   commandContext,
   describeIdentity,

@@ -11,10 +11,10 @@
 import { buildApplication, buildRouteMap, run } from "@stricli/core";
 import { brandText } from "../config/brand.ts";
 import { isClosedOutput, UsageError } from "../errors.ts";
-import type { CliDeps } from "./context.ts";
+import type { CliDeps } from "./types.ts";
 import type { CliContext, CommandOutcome } from "./flags.ts";
 
-export type { CliDeps } from "./context.ts";
+export type { CliDeps } from "./types.ts";
 
 /** The program's description, first in its help. */
 export const PROGRAM_BRIEF =

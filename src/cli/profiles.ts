@@ -6,8 +6,8 @@
  */
 
 import { buildCommand, buildRouteMap } from "@stricli/core";
-import { FLOW_NAMES, type FlowName } from "../flows/names.ts";
-import type { StorageMode } from "../store/modes.ts";
+import { FLOW_NAMES, type FlowName } from "../config/modes.ts";
+import type { StorageMode } from "../config/modes.ts";
 import { configContext } from "./context.ts";
 import {
   action,

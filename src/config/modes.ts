@@ -1,7 +1,8 @@
 /**
- * The names the settings choose among — login flows and storage modes —
- * declared once, in the settings layer: the configuration checks them, and
- * the stores, the flows and the CLI list them without loading each other.
+ * The names the settings choose among (login flows, storage modes,
+ * providers), declared once, in the settings layer: the configuration
+ * checks them, and the stores, the flows and the CLI list them without
+ * loading each other.
  *
  * @module
  */
@@ -12,12 +13,20 @@ export const FLOW_NAMES = ["auto", "loopback", "device", "paste"] as const;
 /** A `--flow` value. */
 export type FlowName = typeof FLOW_NAMES[number];
 
-/** `--storage`: where new credentials go. */
-export type StorageMode = "auto" | "keychain" | "file";
-
 /** The storage modes. */
-export const STORAGE_MODES: readonly StorageMode[] = [
-  "auto",
-  "keychain",
-  "file",
-];
+export const STORAGE_MODES = ["auto", "keychain", "file"] as const;
+
+/** `--storage`: where new credentials go. */
+export type StorageMode = typeof STORAGE_MODES[number];
+
+/** The values of `provider`: a kind, or a known provider with its presets. */
+export const PROVIDER_NAMES = [
+  "oidc",
+  "oauth2",
+  "github",
+  "google",
+  "microsoft",
+] as const;
+
+/** `provider`: the kind of provider, or a known one with its presets. */
+export type ProviderName = typeof PROVIDER_NAMES[number];

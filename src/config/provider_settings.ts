@@ -13,22 +13,8 @@
 import { UsageError } from "../errors.ts";
 import { isLoopbackHost } from "../platform/env.ts";
 
-/** `provider`: the kind of provider, or a known one with its presets. */
-export type ProviderName =
-  | "oidc"
-  | "oauth2"
-  | "github"
-  | "google"
-  | "microsoft";
-
-/** The values of {@linkcode ProviderName}. */
-export const PROVIDER_NAMES: readonly ProviderName[] = [
-  "oidc",
-  "oauth2",
-  "github",
-  "google",
-  "microsoft",
-];
+export { PROVIDER_NAMES, type ProviderName } from "./modes.ts";
+import { PROVIDER_NAMES, type ProviderName } from "./modes.ts";
 
 /** `client_auth`: how the client authenticates at the token endpoint. */
 export type ClientAuthMethod =

@@ -17,7 +17,7 @@ import {
   type ProviderSettings,
   type RawSetting,
 } from "./provider_settings.ts";
-import { PRESETS } from "../oauth/presets.ts";
+import { PRESETS } from "./presets.ts";
 
 /**
  * Scopes the protocol adds by itself (`openid` for OpenID Connect,

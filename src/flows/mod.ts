@@ -14,7 +14,7 @@ import {
 import { DeviceFlow } from "./device.ts";
 import { LoopbackFlow } from "./loopback.ts";
 import { PasteFlow } from "./paste.ts";
-import { FLOW_NAMES } from "./names.ts";
+import { FLOW_NAMES } from "../config/modes.ts";
 import type { LoginFlow } from "./types.ts";
 
 export type { LoginContext, LoginFlow } from "./types.ts";
@@ -22,7 +22,7 @@ export { DeviceFlow } from "./device.ts";
 export { LoopbackFlow } from "./loopback.ts";
 export { PasteFlow } from "./paste.ts";
 
-export { FLOW_NAMES, type FlowName } from "./names.ts";
+export { FLOW_NAMES, type FlowName } from "../config/modes.ts";
 
 /** What the user asked for. */
 export interface FlowRequest {

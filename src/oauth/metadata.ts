@@ -8,7 +8,7 @@
 import * as oauth from "oauth4webapi";
 import type { ProviderSettings } from "../config/provider_settings.ts";
 import { ProviderError, stripControl } from "../errors.ts";
-import type { Preset } from "./presets.ts";
+import type { Preset } from "../config/presets.ts";
 
 /** oauth4webapi's marker for "the caller compares the issuer itself". */
 export const NO_ISSUER_CHECK =

@@ -52,7 +52,7 @@ import {
 import { httpOptions, type RequestOptions } from "./request.ts";
 import { identityFrom } from "./userinfo.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, Http, type NetworkOptions } from "./http.ts";
-import { type Preset, presetOf } from "./presets.ts";
+import { type Preset, presetOf } from "../config/presets.ts";
 
 export { DEFAULT_HTTP_TIMEOUT_MS } from "./http.ts";
 export { parseRetryAfter, toAuthctlError } from "./failure.ts";

@@ -20,9 +20,9 @@ import type {
   StoreLocation,
 } from "./types.ts";
 
-import type { StorageMode } from "./modes.ts";
+import type { StorageMode } from "../config/modes.ts";
 
-export { STORAGE_MODES, type StorageMode } from "./modes.ts";
+export { STORAGE_MODES, type StorageMode } from "../config/modes.ts";
 
 type Backend = "keychain" | "file";
 

@@ -6,7 +6,7 @@
 
 import { assertEquals } from "../support/assert.ts";
 import { tenantTemplate } from "../../src/oauth/metadata.ts";
-import { PRESETS } from "../../src/oauth/presets.ts";
+import { PRESETS } from "../../src/config/presets.ts";
 
 const base = "https://login.microsoftonline.com";
 const configured = `${base}/organizations/v2.0`;

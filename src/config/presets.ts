@@ -7,10 +7,7 @@
  * @module
  */
 
-import type {
-  ClientAuthMethod,
-  ProviderName,
-} from "../config/provider_settings.ts";
+import type { ClientAuthMethod, ProviderName } from "./provider_settings.ts";
 
 /** Endpoints a preset derives from the issuer (its base URL). */
 export interface PresetEndpoints {
