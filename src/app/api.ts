@@ -22,7 +22,7 @@ import {
 } from "../errors.ts";
 import { buildInfo } from "../config/build_info.ts";
 import { Http } from "../oauth/http.ts";
-import { isLoopbackHost } from "../platform/env.ts";
+import { requireSecureUrl } from "../platform/secure_url.ts";
 import type { DpopKey, StoredCredential } from "../store/types.ts";
 import type { AppDeps } from "./deps.ts";
 import { canRefresh, notLoggedIn } from "./credential.ts";
@@ -273,16 +273,11 @@ function checkUrl(url: string): URL {
   } catch {
     throw new UsageError("invalid_url", `Invalid URL "${url}".`);
   }
-  if (
-    target.protocol !== "https:" &&
-    !(target.protocol === "http:" && isLoopbackHost(target.hostname))
-  ) {
-    throw new UsageError(
+  return requireSecureUrl(target, () =>
+    new UsageError(
       "insecure_url",
       `Refusing to send the token to "${url}": use https (http only on loopback addresses).`,
-    );
-  }
-  return target;
+    ));
 }
 
 function invalidToken(response: Response): boolean {
@@ -388,15 +383,11 @@ async function send(
       );
     }
     const next = new URL(location, url);
-    if (
-      next.protocol !== "https:" &&
-      !(next.protocol === "http:" && isLoopbackHost(next.hostname))
-    ) {
-      throw new ProviderError(
+    requireSecureUrl(next, () =>
+      new ProviderError(
         "insecure_redirect",
         `"${url.href}" redirects to "${next.href}", which is not https.`,
-      );
-    }
+      ));
     // 303 (and 301/302 after a POST, as browsers do) become a GET.
     if (
       response.status === 303 ||

@@ -8,7 +8,7 @@
  */
 
 import type { Settings } from "../config/settings.ts";
-import { isLoopbackHost } from "../platform/env.ts";
+import { isSecureUrl } from "../platform/secure_url.ts";
 import type { AppDeps } from "./deps.ts";
 import { retireAccessToken } from "./refresh.ts";
 import { getToken } from "./token.ts";
@@ -61,9 +61,14 @@ export function servesHost(
 ): boolean {
   const host = (request.host ?? "").toLowerCase();
   if (!host || !hosts.some((h) => h.toLowerCase() === host)) return false;
-  if (request.protocol === "https") return true;
-  const name = host.replace(/:\d+$/, "");
-  return request.protocol === "http" && isLoopbackHost(name);
+  if (request.protocol !== "https" && request.protocol !== "http") {
+    return false;
+  }
+  try {
+    return isSecureUrl(new URL(`${request.protocol}://${host}/`));
+  } catch {
+    return false; // not a host git could have meant
+  }
 }
 
 /**

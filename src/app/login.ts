@@ -16,7 +16,7 @@ import {
   ProviderError,
   UsageError,
 } from "../errors.ts";
-import { isLoopbackHost } from "../platform/env.ts";
+import { requireSecureUrl } from "../platform/secure_url.ts";
 import { Http } from "../oauth/http.ts";
 import { parsePorts } from "../flows/callback_server.ts";
 import {
@@ -351,15 +351,11 @@ async function checkAt(
       `Invalid --validate-url "${url}".`,
     );
   }
-  if (
-    target.protocol !== "https:" &&
-    !(target.protocol === "http:" && isLoopbackHost(target.hostname))
-  ) {
-    throw new UsageError(
+  requireSecureUrl(target, () =>
+    new UsageError(
       "insecure_validate_url",
       `Refusing to send the token to "${url}": use https (http only on loopback addresses).`,
-    );
-  }
+    ));
   let response: Response;
   try {
     // Through the same client: timeout, no redirects, size cap, redaction.

@@ -11,7 +11,7 @@
  */
 
 import { UsageError } from "../errors.ts";
-import { isLoopbackHost } from "../platform/env.ts";
+import { requireSecureUrl } from "../platform/secure_url.ts";
 
 export { PROVIDER_NAMES, type ProviderName } from "./modes.ts";
 import { PROVIDER_NAMES, type ProviderName } from "./modes.ts";
@@ -363,15 +363,11 @@ export function checkEndpoint(value: string, name: string, from: string) {
       `Invalid ${name} "${value}" (from ${from}): not a URL.`,
     );
   }
-  if (
-    url.protocol !== "https:" &&
-    !(url.protocol === "http:" && isLoopbackHost(url.hostname))
-  ) {
-    throw new UsageError(
+  requireSecureUrl(url, () =>
+    new UsageError(
       "insecure_endpoint",
       `Refusing the ${name} "${value}" (from ${from}): use https (http only on loopback addresses).`,
-    );
-  }
+    ));
   return value;
 }
 

@@ -7,7 +7,8 @@
  */
 
 import { UsageError } from "../errors.ts";
-import { type Env, isLoopbackHost } from "../platform/env.ts";
+import type { Env } from "../platform/env.ts";
+import { isSecureUrl } from "../platform/secure_url.ts";
 import { FLOW_NAMES, STORAGE_MODES, type StorageMode } from "./modes.ts";
 import type { BuildInfo } from "./build_info.ts";
 import { type ConfigFile, splitScopes } from "./config_file.ts";
@@ -394,7 +395,7 @@ export function validateIssuer(issuer: string): URL {
       { cause },
     );
   }
-  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+  if (url.protocol === "http:" && !isSecureUrl(url)) {
     throw new UsageError(
       "insecure_issuer",
       `Refusing the plain-http issuer "${issuer}": only loopback addresses may use http. Use its https URL.`,

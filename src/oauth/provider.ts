@@ -23,7 +23,7 @@ import {
   type ProviderSettings,
   type RedirectShape,
 } from "../config/provider_settings.ts";
-import { isLoopbackHost } from "../platform/env.ts";
+import { requireSecureUrl } from "../platform/secure_url.ts";
 import type { DpopKey, IdentityClaims } from "../store/types.ts";
 import { tokenEndpointFetch } from "./dialect.ts";
 import { withStandardVerificationUri } from "./device_response.ts";
@@ -1315,13 +1315,11 @@ export async function discoverProvider(
   options: ProviderOptions,
 ): Promise<Provider> {
   const issuerUrl = new URL(options.issuer);
-  const insecure = issuerUrl.protocol === "http:";
-  if (insecure && !isLoopbackHost(issuerUrl.hostname)) {
-    throw new ProviderError(
+  requireSecureUrl(issuerUrl, () =>
+    new ProviderError(
       "insecure_issuer",
       `Refusing the plain-http issuer "${options.issuer}": only loopback addresses may use http.`,
-    );
-  }
+    ));
   const settings = options.settings ?? {};
   const preset = presetOf(settings.provider);
   const http = new Http(

@@ -15,7 +15,7 @@
 
 import * as oauth from "oauth4webapi";
 import { ProviderError, stripControl, UsageError } from "../errors.ts";
-import { isLoopbackHost } from "../platform/env.ts";
+import { requireSecureUrl } from "../platform/secure_url.ts";
 import { challengesOf, isScopeToken, tokenChallenge } from "./challenge.ts";
 import { toAuthctlError } from "./failure.ts";
 import { Http, type NetworkOptions } from "./http.ts";
@@ -63,15 +63,11 @@ export function validateResourceUrl(url: string): URL {
       { cause },
     );
   }
-  if (
-    parsed.protocol !== "https:" &&
-    !(parsed.protocol === "http:" && isLoopbackHost(parsed.hostname))
-  ) {
-    throw new UsageError(
+  requireSecureUrl(parsed, () =>
+    new UsageError(
       "insecure_resource",
       `Refusing the resource "${url}": use its https URL (http only on loopback addresses).`,
-    );
-  }
+    ));
   if (parsed.hash || url.includes("#") || parsed.username || parsed.password) {
     throw new UsageError(
       "invalid_resource",
@@ -177,18 +173,13 @@ function metadataUrl(named: string, resource: URL): URL {
       }", which is not an absolute URL.`,
     );
   }
-  if (
-    url.protocol !== "https:" &&
-    !(url.protocol === "http:" && isLoopbackHost(url.hostname))
-  ) {
-    throw new ProviderError(
+  return requireSecureUrl(url, () =>
+    new ProviderError(
       "insecure_resource_metadata_url",
       `"${resource.href}" names its metadata at "${
         stripControl(named)
       }": refused, because it is not https.`,
-    );
-  }
-  return url;
+    ));
 }
 
 function checkDocument(
