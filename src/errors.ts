@@ -36,6 +36,30 @@ export const ExitCode = {
 /** One of the documented exit codes. */
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
+/**
+ * The error codes that one layer raises and another acts on. Both sides
+ * name them here, never as string literals, so a renamed code cannot
+ * silently stop matching.
+ */
+export const ErrorCode = {
+  /** The provider refused the refresh token (`invalid_grant`). */
+  refreshRejected: "refresh_rejected",
+  /** The provider no longer knows the client (`invalid_client`). */
+  clientRejected: "client_rejected",
+  /** The provider refuses this client the device flow. */
+  deviceNotAllowed: "device_not_allowed",
+  /** A refresh answered but could not be checked here; keep its token. */
+  refreshUnverified: "refresh_unverified",
+  /** The provider could not be reached. */
+  unreachable: "unreachable",
+  /** A request took longer than its deadline. */
+  httpTimeout: "http_timeout",
+  /** This machine's clock is off the provider's. */
+  clockSkew: "clock_skew",
+  /** The keychain did not answer in time. */
+  keychainTimeout: "keychain_timeout",
+} as const;
+
 /** Base class for every error authctl reports on purpose. */
 export class AuthctlError extends Error {
   /** Stable, machine-readable identifier, e.g. `"not_logged_in"`. */

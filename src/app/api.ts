@@ -15,12 +15,12 @@
 import { resourceCovers, type Settings } from "../config/settings.ts";
 import {
   AuthctlError,
+  ErrorCode,
   ExitCode,
   NotLoggedInError,
   ProviderError,
   UsageError,
 } from "../errors.ts";
-import { buildInfo } from "../config/build_info.ts";
 import { Http } from "../oauth/http.ts";
 import { requireSecureUrl } from "../platform/secure_url.ts";
 import type { DpopKey, StoredCredential } from "../store/types.ts";
@@ -108,7 +108,7 @@ export async function callApi(
       credential.dpop ? await dpopSender(credential) : undefined,
     );
   let credential = await getToken(deps, settings);
-  checkResource(credential, settings.profile, target);
+  checkResource(credential, settings, target);
   let response = await sendWith(credential);
   const needed = await insufficientScope(response);
   if (needed && options.stepUp) {
@@ -116,7 +116,7 @@ export async function callApi(
     await response.body?.cancel();
     settings = await options.stepUp(needed, settings);
     credential = await getToken(deps, settings);
-    checkResource(credential, settings.profile, target);
+    checkResource(credential, settings, target);
     response = await sendWith(credential);
   } else if (needed) {
     await writeAnswer(response, output);
@@ -127,8 +127,8 @@ export async function callApi(
     // profile's own scopes must name them, or the new token would not
     // match it.
     const fix = byResource || settings.sources.scopes !== "profile"
-      ? `${buildInfo.name} login --profile ${settings.profile} --scope "${union}"`
-      : `set scopes = "${union}" in profile "${settings.profile}" of config.toml, then ${buildInfo.name} login --profile ${settings.profile}`;
+      ? `${settings.appName} login --profile ${settings.profile} --scope "${union}"`
+      : `set scopes = "${union}" in profile "${settings.profile}" of config.toml, then ${settings.appName} login --profile ${settings.profile}`;
     throw new NotLoggedInError(
       "insufficient_scope",
       `${target.origin} needs the scope "${
@@ -220,9 +220,10 @@ async function insufficientScope(
  */
 function checkResource(
   credential: { provider?: { resources?: string[] } },
-  profile: string,
+  settings: Settings,
   target: URL,
 ) {
+  const profile = settings.profile;
   const resources = credential.provider?.resources ?? [];
   const covered = resources.some((r) => {
     try {
@@ -236,7 +237,7 @@ function checkResource(
       "wrong_resource",
       `The token of profile "${profile}" was obtained for ${
         resources.map((r) => `"${r}"`).join(", ")
-      }, so it is not sent to "${target.href}". Log in to that resource: ${buildInfo.name} login --resource URL`,
+      }, so it is not sent to "${target.href}". Log in to that resource: ${settings.appName} login --resource URL`,
     );
   }
 }
@@ -366,7 +367,7 @@ async function send(
     } catch (err) {
       if (err instanceof AuthctlError) throw err;
       throw new ProviderError(
-        "unreachable",
+        ErrorCode.unreachable,
         `Cannot reach "${url.href}": ${(err as Error).message}.`,
         { cause: err },
       );

@@ -5,14 +5,13 @@
  * @module
  */
 
-import { buildInfo } from "../config/build_info.ts";
 import { PROTOCOL_SCOPES, type Settings } from "../config/settings.ts";
 import {
   type DpopMode,
   PROVIDER_SETTING_SPECS,
 } from "../config/provider_settings.ts";
 import { NotLoggedInError, UsageError } from "../errors.ts";
-import type { IdentityClaims, StoredCredential } from "../store/types.ts";
+import type { StoredCredential } from "../store/types.ts";
 
 /**
  * How far before a credential's `obtainedAt` the clock may read before it
@@ -99,7 +98,7 @@ export function loginCommand(
   settings: Settings,
   change: LoginChange = {},
 ): string {
-  const args = [buildInfo.name, "login"];
+  const args = [settings.appName, "login"];
   const resources = settings.provider.resources ?? [];
   if (
     settings.sources.profile === "resource" && resources.length === 1 &&
@@ -274,11 +273,15 @@ export async function requireKnownProfile(
   if (stored.includes(settings.profile)) return;
   throw unknownProfile(settings.profile, [
     ...new Set([...settings.configuredProfiles, ...stored]),
-  ]);
+  ], settings.appName);
 }
 
 /** The error for a profile that exists nowhere, with the ones that do. */
-export function unknownProfile(name: string, known: string[]): UsageError {
+export function unknownProfile(
+  name: string,
+  known: string[],
+  appName: string,
+): UsageError {
   const sorted = [...known].sort();
   const near = sorted.find((k) => editDistance(k, name) <= 2);
   return new UsageError(
@@ -289,7 +292,7 @@ export function unknownProfile(name: string, known: string[]): UsageError {
           near ? ` (did you mean "${near}"?)` : ""
         }`
         : " (none is configured)"
-    }. Add it with: ${buildInfo.name} profiles add ${
+    }. Add it with: ${appName} profiles add ${
       shellWord(name)
     } --issuer URL --client-id ID`,
   );
@@ -329,7 +332,7 @@ export async function loadCredential(
       "not_logged_in",
       `No profile is logged in to the resource "${
         resources[0]
-      }". Run: ${buildInfo.name} login --resource ${resources[0]}`,
+      }". Run: ${settings.appName} login --resource ${resources[0]}`,
     );
   }
   if (!credential) {
@@ -362,26 +365,8 @@ export function requireBearer(
   if (!credential.dpop) return;
   throw new UsageError(
     "dpop_bound",
-    `The tokens of this profile are bound to a proof-of-possession key (DPoP, thumbprint ${credential.dpop.jkt}), so ${what} cannot use them: every request needs a fresh proof from that key. Call the API with "${buildInfo.name} api URL" instead, or log in for bearer tokens: ${
+    `The tokens of this profile are bound to a proof-of-possession key (DPoP, thumbprint ${credential.dpop.jkt}), so ${what} cannot use them: every request needs a fresh proof from that key. Call the API with "${settings.appName} api URL" instead, or log in for bearer tokens: ${
       loginCommand(settings, { dpop: "never" })
     }`,
   );
-}
-
-/**
- * Who the credentials name after a refresh. A refreshed ID token often
- * carries only `sub` (Entra, Google): the known claims are kept, and what
- * the new token does say wins. A new subject keeps nothing of the old one
- * (the refresh itself refuses one; this never mixes two users).
- */
-export function keptIdentity(
-  known: IdentityClaims | undefined,
-  fresh: IdentityClaims | undefined,
-): IdentityClaims | undefined {
-  if (!fresh) return known;
-  if (!known || known.sub !== fresh.sub) return fresh;
-  const said = Object.fromEntries(
-    Object.entries(fresh).filter(([, v]) => v !== undefined && v !== ""),
-  );
-  return { ...known, ...said } as IdentityClaims;
 }

@@ -166,8 +166,11 @@ function runtime(options: AuthOptions): { deps: AppDeps; settings: Settings } {
     // Only what the program passes: never the user's AUTHCTL_* variables.
     env: envFrom({}),
     config: { path: "", profiles: {} },
+    // The program's own name and defaults: nothing of authctl's build.
     build: {
-      ...buildInfo,
+      version: buildInfo.version,
+      commit: buildInfo.commit,
+      provider: {},
       name: options.name,
       issuer: options.issuer,
       clientId: options.clientId,

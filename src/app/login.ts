@@ -12,6 +12,7 @@ import {
 } from "../config/settings.ts";
 import {
   AuthctlError,
+  ErrorCode,
   NotLoggedInError,
   ProviderError,
   UsageError,
@@ -28,7 +29,13 @@ import {
 } from "../flows/mod.ts";
 import type { LoginContext } from "../flows/types.ts";
 import { discoverProvider, type TokenSet } from "../oauth/provider.ts";
-import type { IdentityClaims, StoredCredential } from "../store/types.ts";
+import { identityFrom } from "../store/identity.ts";
+import {
+  type CredentialOrigin,
+  type IdentityClaims,
+  newCredential,
+  type StoredCredential,
+} from "../store/types.ts";
 import {
   isFresh,
   requireKnownProfile,
@@ -137,7 +144,7 @@ export async function login(
     tokens = await choice.flow.login(context);
   } catch (err) {
     const refusedDevice = err instanceof AuthctlError &&
-      err.code === "device_not_allowed";
+      err.code === ErrorCode.deviceNotAllowed;
     if (
       !refusedDevice || request.flow !== "auto" || !environment.stdinIsTerminal
     ) {
@@ -217,39 +224,15 @@ export function requireProviderSettings(
 function toCredential(
   tokens: TokenSet,
   settings: Settings,
-  flow: string,
+  flow: CredentialOrigin,
   now: number,
   requested: string[],
 ): StoredCredential {
-  const identity: IdentityClaims | undefined = tokens.identity;
-  return {
-    version: 1,
-    issuer: settings.issuer,
-    clientId: settings.clientId,
-    scopes: settings.scopes,
-    audience: settings.audience,
+  return newCredential(settings, flow, now, {
+    ...tokens,
     // A missing scope means the requested one (RFC 6749 §5.1).
     grantedScope: tokens.scope ?? requested.join(" "),
-    tokenType: tokens.tokenType,
-    accessToken: tokens.accessToken,
-    expiresAt: tokens.expiresIn === undefined
-      ? undefined
-      : now + tokens.expiresIn * 1000,
-    refreshToken: tokens.refreshToken,
-    idToken: tokens.idToken,
-    identity,
-    obtainedAt: now,
-    flow,
-    provider: storedProviderSettings(settings),
-  };
-}
-
-/** What a credential keeps of the provider settings: all but the secret. */
-function storedProviderSettings(
-  settings: Settings,
-): StoredCredential["provider"] {
-  const { clientSecret: _, ...rest } = settings.provider;
-  return Object.keys(rest).length ? rest : undefined;
+  });
 }
 
 /** Options of {@linkcode loginWithToken}. */
@@ -308,30 +291,13 @@ export async function loginWithToken(
       }
       throw err;
     }
-    const str = (k: string) =>
-      typeof info[k] === "string" ? info[k] as string : undefined;
-    identity = {
-      sub: str("sub") ?? "",
-      name: str("name"),
-      email: str("email"),
-      preferred_username: str("preferred_username"),
-    };
+    identity = identityFrom(info);
   }
   const now = deps.clock.now();
-  const credential: StoredCredential = {
-    version: 1,
-    issuer: settings.issuer,
-    clientId: settings.clientId,
-    scopes: settings.scopes,
-    audience: settings.audience,
-    grantedScope: "",
-    tokenType: "Bearer",
+  const credential = newCredential(settings, "token", now, {
     accessToken: value,
     identity,
-    obtainedAt: now,
-    flow: "token",
-    provider: storedProviderSettings(settings),
-  };
+  });
   await saveLocked(deps, settings.profile, () => placement.save(credential));
   return { loggedIn: true, credential };
 }
@@ -365,7 +331,7 @@ async function checkAt(
   } catch (err) {
     if (err instanceof AuthctlError) throw err;
     throw new ProviderError(
-      "unreachable",
+      ErrorCode.unreachable,
       `Cannot reach "${url}" to check the token: ${(err as Error).message}.`,
       { cause: err },
     );

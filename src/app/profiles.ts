@@ -57,10 +57,14 @@ function presetIssuer(provider: ProviderName | undefined): string | undefined {
 }
 
 /** Makes `name` the default profile. */
-export async function useProfile(config: ConfigFile, name: string) {
+export async function useProfile(
+  config: ConfigFile,
+  name: string,
+  appName: string,
+) {
   validateProfileName(name);
   if (!(name in config.profiles)) {
-    throw unknownProfile(name, Object.keys(config.profiles));
+    throw unknownProfile(name, Object.keys(config.profiles), appName);
   }
   await saveConfigFile({ ...config, defaultProfile: name });
 }
@@ -104,6 +108,7 @@ export async function removeProfile(
   config: ConfigFile,
   store: CredentialStore,
   name: string,
+  appName: string,
 ): Promise<{ configured: boolean; credentials: boolean }> {
   validateProfileName(name);
   const configured = name in config.profiles;
@@ -111,7 +116,7 @@ export async function removeProfile(
   if (!configured && !credentials) {
     throw unknownProfile(name, [
       ...new Set([...Object.keys(config.profiles), ...await store.list()]),
-    ]);
+    ], appName);
   }
   if (configured) {
     const profiles = { ...config.profiles };

@@ -9,15 +9,16 @@
 import type { Settings } from "../config/settings.ts";
 import {
   AuthctlError,
+  ErrorCode,
   interruptionOf,
   ProviderError,
   StorageError,
 } from "../errors.ts";
 import type { Reservation, StoredCredential } from "../store/types.ts";
+import { withKnownClaims } from "../store/identity.ts";
 import {
   canRefresh,
   isFresh,
-  keptIdentity,
   loadCredential,
   loginCommand,
   notLoggedIn,
@@ -197,7 +198,9 @@ async function refreshAndSave(
         code,
       );
     };
-    if (err instanceof AuthctlError && err.code === "refresh_unverified") {
+    if (
+      err instanceof AuthctlError && err.code === ErrorCode.refreshUnverified
+    ) {
       // The provider answered (and retired the old refresh token), but the
       // answer could not be checked here: keep its refresh token, hand out
       // nothing of it, and let the next command refresh again.
@@ -208,15 +211,15 @@ async function refreshAndSave(
         retiredAt: deps.clock.now(),
       });
       throw new ProviderError(
-        "refresh_unverified",
+        ErrorCode.refreshUnverified,
         `${err.message} The provider's new refresh token was saved; the access token was not used, and the next command refreshes again.`,
         { cause: err },
       );
     }
-    if (err instanceof AuthctlError && err.code === "refresh_rejected") {
-      throw await retire("Log in again.", "refresh_rejected");
+    if (err instanceof AuthctlError && err.code === ErrorCode.refreshRejected) {
+      throw await retire("Log in again.", ErrorCode.refreshRejected);
     }
-    if (err instanceof AuthctlError && err.code === "client_rejected") {
+    if (err instanceof AuthctlError && err.code === ErrorCode.clientRejected) {
       const kept = await deps.registrations?.get(current.issuer);
       if (kept?.clientId === current.clientId) {
         // A registration the server forgot: the next login registers anew.
@@ -240,7 +243,7 @@ async function refreshAndSave(
     // No new refresh token: the old one stays valid (RFC 6749 §6).
     refreshToken: tokens.refreshToken ?? current.refreshToken,
     idToken: tokens.idToken ?? current.idToken,
-    identity: keptIdentity(current.identity, tokens.identity),
+    identity: withKnownClaims(tokens.identity, current.identity),
     grantedScope: tokens.scope ?? current.grantedScope,
     obtainedAt: now,
     retiredAt: undefined,

@@ -8,7 +8,7 @@
 
 import type { Settings } from "../config/settings.ts";
 import { NotLoggedInError } from "../errors.ts";
-import type { StoredCredential } from "../store/types.ts";
+import { newCredential, type StoredCredential } from "../store/types.ts";
 import {
   DEFAULT_MIN_TTL_MS,
   idTokenTimes,
@@ -125,16 +125,9 @@ export function environmentCredential(
   settings: Settings,
   now: number,
 ): StoredCredential {
-  return {
-    version: 1,
-    issuer: settings.issuer,
-    clientId: settings.clientId,
-    scopes: settings.scopes,
-    audience: settings.audience,
-    grantedScope: "",
-    tokenType: "Bearer",
+  // Not the provider settings: nothing was obtained with them.
+  const { provider: _, ...target } = settings;
+  return newCredential(target, "environment", now, {
     accessToken: settings.envToken!,
-    obtainedAt: now,
-    flow: "environment",
-  };
+  });
 }

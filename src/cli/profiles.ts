@@ -92,7 +92,7 @@ const useCommand = () =>
       ) {
         const { useProfile } = await import("../app/profiles.ts");
         const { config } = await configContext(this.cli);
-        await useProfile(config, name);
+        await useProfile(config, name, this.cli.build.name);
         say(this, `The default profile is now "${name}".`);
       },
     ),
@@ -189,7 +189,12 @@ const removeCommand = () =>
       ) {
         const { removeProfile } = await import("../app/profiles.ts");
         const { config, store } = await configContext(this.cli);
-        const removed = await removeProfile(config, store, name);
+        const removed = await removeProfile(
+          config,
+          store,
+          name,
+          this.cli.build.name,
+        );
         say(
           this,
           `Removed profile "${name}"${

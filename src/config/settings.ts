@@ -71,6 +71,12 @@ export interface SettingFlags {
 
 /** The settings a command runs with. */
 export interface Settings {
+  /**
+   * The program's name, as its users type it (`authctl`, a branded
+   * `acmectl`, or the name a program embedding authctl gives): every hint
+   * that names a command names this one.
+   */
+  appName: string;
   /** Profile name. */
   profile: string;
   /** Issuer URL, or "" when none is configured anywhere. */
@@ -233,6 +239,7 @@ export function resolveSettings(inputs: SettingInputs): Settings {
   }
   if (issuer.value) validateIssuer(issuer.value);
   return {
+    appName: build.name,
     profile,
     issuer: issuer.value,
     clientId: clientId.value,

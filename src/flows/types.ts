@@ -28,7 +28,7 @@ export interface LoginContext {
 /** One way of obtaining tokens from the provider. */
 export interface LoginFlow {
   /** Name, as given to `--flow`. */
-  readonly name: string;
+  readonly name: "loopback" | "device" | "paste";
   /** Runs the flow to completion; throws an AuthctlError on failure. */
   login(context: LoginContext): Promise<TokenSet>;
 }

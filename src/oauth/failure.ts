@@ -8,6 +8,7 @@
 import * as oauth from "oauth4webapi";
 import {
   AuthctlError,
+  ErrorCode,
   interruptionOf,
   ProviderError,
   RefusedError,
@@ -80,7 +81,7 @@ export function toAuthctlError(
   }
   if (err instanceof DOMException && err.name === "TimeoutError") {
     return new ProviderError(
-      "http_timeout",
+      ErrorCode.httpTimeout,
       `The provider did not answer the ${what} request in time${
         target ? ` ("${target}")` : ""
       }. Check your network or raise the timeout.`,
@@ -91,7 +92,7 @@ export function toAuthctlError(
     const cause = err.cause instanceof Error ? err.cause.message : "";
     const tls = /certificate|UnknownIssuer|tls|ssl/i.test(cause);
     return new ProviderError(
-      "unreachable",
+      ErrorCode.unreachable,
       `Cannot reach the provider${
         target ? ` "${target}"` : ""
       } for the ${what}: ${stripControl(err.message)}${

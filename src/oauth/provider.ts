@@ -10,6 +10,7 @@ import * as oauth from "oauth4webapi";
 import * as jose from "jose";
 import {
   AuthctlError,
+  ErrorCode,
   NotLoggedInError,
   ProviderError,
   RefusedError,
@@ -50,7 +51,7 @@ import {
   type RegisteredClient,
 } from "./registration.ts";
 import { httpOptions, type RequestOptions } from "./request.ts";
-import { identityFrom } from "./userinfo.ts";
+import { identityFrom, withKnownClaims } from "../store/identity.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, Http, type NetworkOptions } from "./http.ts";
 import { type Preset, presetOf } from "../config/presets.ts";
 
@@ -62,7 +63,6 @@ export {
   verifyWithCandidates,
 } from "./id_token.ts";
 export { createPkce, randomToken } from "./pkce.ts";
-export { identityFrom } from "./userinfo.ts";
 
 /**
  * oauth4webapi's hook for an issuer that differs per token (Entra's
@@ -632,7 +632,7 @@ export class Provider {
         ].includes(err.error)
       ) {
         throw new ProviderError(
-          "device_not_allowed",
+          ErrorCode.deviceNotAllowed,
           `The provider does not let client "${this.#options.clientId}" use the device flow (${
             stripControl(err.error)
           }${
@@ -666,7 +666,10 @@ export class Provider {
       );
     } catch (err) {
       const mapped = toAuthctlError(err, "token", this.#options.signal);
-      if (mapped.code === "unreachable" || mapped.code === "http_timeout") {
+      if (
+        mapped.code === ErrorCode.unreachable ||
+        mapped.code === ErrorCode.httpTimeout
+      ) {
         return { status: "retry", reason: mapped.message };
       }
       throw mapped;
@@ -762,7 +765,7 @@ export class Provider {
         err instanceof oauth.ResponseBodyError && err.error === "invalid_grant"
       ) {
         throw new NotLoggedInError(
-          "refresh_rejected",
+          ErrorCode.refreshRejected,
           `The provider no longer accepts the refresh token (invalid_grant)${
             descriptionOf(err)
           }.`,
@@ -775,7 +778,7 @@ export class Provider {
         // The client itself is unknown now (a registration the server
         // forgot, or a client its admin removed).
         throw new ProviderError(
-          "client_rejected",
+          ErrorCode.clientRejected,
           `The provider no longer accepts client "${this.#options.clientId}" (invalid_client)${
             descriptionOf(err)
           }.`,
@@ -1033,15 +1036,7 @@ export class Provider {
       if (nonce === null && payload.nonce !== undefined) {
         throw new Error(`unexpected "nonce": none was sent`);
       }
-      const pick = (k: string) =>
-        typeof payload[k] === "string" ? payload[k] as string : undefined;
-      return {
-        sub: payload.sub ?? "",
-        name: pick("name"),
-        email: pick("email"),
-        preferred_username: pick("preferred_username"),
-        ...(this.#issuerTemplate ? { tid: pick("tid") } : {}),
-      };
+      return identityFrom(payload, this.#issuerTemplate !== undefined);
     } catch (err) {
       // The keys out of reach (a timeout, the network) is not a bad token.
       if (
@@ -1110,7 +1105,7 @@ export class Provider {
     if (Math.abs(skew) <= CLOCK_TOLERANCE_S * 1000) return undefined;
     const seconds = Math.round(Math.abs(skew) / 1000);
     return new ProviderError(
-      "clock_skew",
+      ErrorCode.clockSkew,
       `This computer's clock is ${seconds} s ${
         skew > 0 ? "behind" : "ahead of"
       } the provider's (more than the ${CLOCK_TOLERANCE_S} s tolerated), so its tokens look ${
@@ -1170,17 +1165,9 @@ export class Provider {
       }
       return tokens;
     }
-    const pick = (k: string) =>
-      typeof info[k] === "string" ? info[k] as string : undefined;
     return {
       ...tokens,
-      identity: {
-        ...tokens.identity,
-        name: tokens.identity.name ?? pick("name"),
-        email: tokens.identity.email ?? pick("email"),
-        preferred_username: tokens.identity.preferred_username ??
-          pick("preferred_username"),
-      },
+      identity: withKnownClaims(tokens.identity, identityFrom(info)),
     };
   }
 
@@ -1258,7 +1245,7 @@ export class RefreshUnverifiedError extends ProviderError {
   /** The new refresh token the provider issued. */
   readonly refreshToken: string;
   constructor(message: string, refreshToken: string, cause: unknown) {
-    super("refresh_unverified", message, { cause });
+    super(ErrorCode.refreshUnverified, message, { cause });
     this.refreshToken = refreshToken;
   }
 }
@@ -1290,7 +1277,11 @@ function environmental(err: unknown): boolean {
       (e instanceof oauth.OperationProcessingError &&
         e.code === oauth.JWT_TIMESTAMP_CHECK) ||
       (e instanceof AuthctlError &&
-        ["unreachable", "http_timeout", "clock_skew"].includes(e.code)) ||
+        ([
+          ErrorCode.unreachable,
+          ErrorCode.httpTimeout,
+          ErrorCode.clockSkew,
+        ] as string[]).includes(e.code)) ||
       e instanceof TypeError ||
       (e instanceof jose.errors.JOSEError &&
         /the key set at/.test((e as Error).message))

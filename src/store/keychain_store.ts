@@ -18,7 +18,7 @@
  * @module
  */
 
-import { NotLoggedInError, StorageError } from "../errors.ts";
+import { ErrorCode, NotLoggedInError, StorageError } from "../errors.ts";
 import {
   asStoredCredential,
   type CredentialStore,
@@ -340,7 +340,7 @@ export class KeychainStore implements CredentialStore {
         controller.abort();
         reject(
           new StorageError(
-            "keychain_timeout",
+            ErrorCode.keychainTimeout,
             `The keychain did not answer within ${
               this.#timeoutMs / 1000
             } s (${what}). Unlock it, or use --storage file.`,

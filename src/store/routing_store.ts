@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { StorageError } from "../errors.ts";
+import { ErrorCode, type StorageError } from "../errors.ts";
 import type { FileStore } from "./file_store.ts";
 import { type KeychainStore, keychainUnavailable } from "./keychain_store.ts";
 import type { PrivateDir } from "./private_dir.ts";
@@ -122,7 +122,7 @@ export class RoutingStore implements CredentialStore {
     ) {
       // A keychain that cannot be reached holds nothing we could remove.
       fromKeychain = await this.#kc().delete(profile).catch((err) => {
-        if ((err as StorageError).code === "keychain_timeout") throw err;
+        if ((err as StorageError).code === ErrorCode.keychainTimeout) throw err;
         return false;
       });
     }

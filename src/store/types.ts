@@ -21,6 +21,75 @@ export interface IdentityClaims {
   tid?: string;
 }
 
+/**
+ * Where a credential came from: a login flow, a token given to
+ * `login --token-stdin` (`token`), or `AUTHCTL_TOKEN` (`environment`, never
+ * stored).
+ */
+export type CredentialOrigin =
+  | "loopback"
+  | "device"
+  | "paste"
+  | "token"
+  | "environment";
+
+/** What a credential was obtained for: the settings it must match later. */
+export interface CredentialTarget {
+  issuer: string;
+  clientId: string;
+  scopes: string[];
+  audience: string;
+  /** The provider settings; the client secret is never kept. */
+  provider?: ProviderSettings;
+}
+
+/** The tokens a new credential holds, as a grant returned them. */
+export interface GrantedTokens {
+  accessToken: string;
+  /** Default "Bearer". */
+  tokenType?: string;
+  /** Lifetime in seconds, when the provider said; else used until refused. */
+  expiresIn?: number;
+  refreshToken?: string;
+  idToken?: string;
+  identity?: IdentityClaims;
+  /** The scope granted; default "" (unknown). */
+  grantedScope?: string;
+}
+
+/**
+ * The one constructor of a {@linkcode StoredCredential}: `tokens` obtained
+ * by `origin` at `now` for `target`, whose provider settings are kept
+ * without the client secret.
+ */
+export function newCredential(
+  target: CredentialTarget,
+  origin: CredentialOrigin,
+  now: number,
+  tokens: GrantedTokens,
+): StoredCredential {
+  const { clientSecret: _, ...provider } = target.provider ?? {};
+  return {
+    version: 1,
+    issuer: target.issuer,
+    clientId: target.clientId,
+    scopes: target.scopes,
+    audience: target.audience,
+    grantedScope: tokens.grantedScope ?? "",
+    tokenType: tokens.tokenType ?? "Bearer",
+    accessToken: tokens.accessToken,
+    expiresAt: tokens.expiresIn === undefined
+      ? undefined
+      : now + tokens.expiresIn * 1000,
+    refreshToken: tokens.refreshToken,
+    idToken: tokens.idToken,
+    identity: tokens.identity,
+    obtainedAt: now,
+    flow: origin,
+    provider: Object.keys(provider).length ? provider : undefined,
+  };
+}
+
 /** The credentials of one profile, with the settings they were obtained with. */
 export interface StoredCredential {
   /** Format version of the stored entry. */
@@ -49,8 +118,8 @@ export interface StoredCredential {
   identity?: IdentityClaims;
   /** When the tokens were obtained (ms since the epoch). */
   obtainedAt: number;
-  /** Which login flow obtained them ("token" for a pasted access token). */
-  flow: string;
+  /** Where they came from: a login flow, a pasted token, the environment. */
+  flow: CredentialOrigin;
   /**
    * The token endpoint that issued them: the refresh token is sent there
    * and nowhere else, whatever the configuration says later.

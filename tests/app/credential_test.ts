@@ -85,7 +85,11 @@ Deno.test("credential: fresh only with at least the minimum lifetime left", () =
 });
 
 Deno.test("credential: a lifetime the provider did not state is used until refused", () => {
-  const github = { ...stored, expiresAt: undefined, flow: "loopback" };
+  const github = {
+    ...stored,
+    expiresAt: undefined,
+    flow: "loopback" as const,
+  };
   // GitHub's OAuth-app tokens: hours, days later, still handed out.
   assertEquals(isFresh(github, 61_000), true);
   assertEquals(isFresh(github, 400 * 86_400_000), true);

@@ -40,10 +40,10 @@ Deno.test("profiles: add, use, list, remove keep config.toml valid", async () =>
       { code: "insecure_issuer" },
     );
     await assertRejects(
-      async () => useProfile(await loadConfigFile(path), "nope"),
+      async () => useProfile(await loadConfigFile(path), "nope", "authctl"),
       { code: "unknown_profile" },
     );
-    await useProfile(await loadConfigFile(path), "stage");
+    await useProfile(await loadConfigFile(path), "stage", "authctl");
     let config = await loadConfigFile(path);
     assertEquals(config.defaultProfile, "stage");
     assertEquals(config.profiles.prod, {
@@ -57,12 +57,13 @@ Deno.test("profiles: add, use, list, remove keep config.toml valid", async () =>
       "stage",
       true,
     ]]);
-    await removeProfile(config, store, "stage");
+    await removeProfile(config, store, "stage", "authctl");
     config = await loadConfigFile(path);
     assertEquals(config.defaultProfile, undefined);
     assertEquals(Object.keys(config.profiles), ["prod"]);
     await assertRejects(
-      async () => removeProfile(await loadConfigFile(path), store, "stage"),
+      async () =>
+        removeProfile(await loadConfigFile(path), store, "stage", "authctl"),
       {
         code: "unknown_profile",
       },
