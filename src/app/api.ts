@@ -82,7 +82,13 @@ export class HttpStatusError extends AuthctlError {
 export async function callApi(
   deps: Pick<
     AppDeps,
-    "store" | "clock" | "locks" | "signal" | "network" | "registrations"
+    | "store"
+    | "clock"
+    | "locks"
+    | "signal"
+    | "network"
+    | "connect"
+    | "registrations"
   >,
   settings: Settings,
   request: ApiRequest,

@@ -11,8 +11,16 @@
 import type { Settings } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
 import { parsePorts } from "../flows/callback_server.ts";
-import type { Provider } from "../oauth/provider.ts";
-import type { ClientRegistrationRequest } from "../oauth/registration.ts";
+import type { RedirectShape } from "../config/provider_settings.ts";
+import {
+  clientIsKnown,
+  type ClientRegistrationRequest,
+  type ProviderSession,
+  redirectShape,
+  registerClient,
+  type RegisteredClient,
+  withClient,
+} from "../oauth/mod.ts";
 import type { KeptRegistration } from "../store/registration_cache.ts";
 import type { AppDeps } from "./deps.ts";
 
@@ -22,11 +30,41 @@ export interface ChosenClient {
   how: "metadata_document" | "kept_registration" | "registered";
 }
 
+/** What choosing a client needs of the authorization server. */
+export interface RegistrationClient {
+  readonly issuer: string;
+  /** What its metadata says of registration and the device grant. */
+  readonly metadata: {
+    client_id_metadata_document_supported?: unknown;
+    registration_endpoint?: string;
+    device_authorization_endpoint?: string;
+  };
+  /** The shape of the loopback redirect URIs to register. */
+  readonly redirectShape: RedirectShape;
+  /** Whether the server still knows `clientId`. */
+  knowsClient(clientId: string): Promise<boolean>;
+  /** Registers a public native client (RFC 7591). */
+  register(request: ClientRegistrationRequest): Promise<RegisteredClient>;
+}
+
+/** The {@linkcode RegistrationClient} of a protocol session. */
+export function registrationClient(
+  session: ProviderSession,
+): RegistrationClient {
+  return {
+    issuer: session.issuer,
+    metadata: session.metadata,
+    redirectShape: redirectShape(session),
+    knowsClient: (clientId) => clientIsKnown(withClient(session, clientId)),
+    register: (request) => registerClient(session, request),
+  };
+}
+
 /** Chooses the client ID for a login without one (see the module doc). */
 export async function chooseClient(
   deps: Pick<AppDeps, "registrations" | "terminal" | "appName">,
   settings: Settings,
-  provider: Provider,
+  provider: RegistrationClient,
 ): Promise<ChosenClient> {
   const document = settings.provider.clientIdMetadataDocument;
   if (
@@ -40,7 +78,7 @@ export async function chooseClient(
   const wanted = registrationRequest(name, settings, provider);
   const kept = await deps.registrations?.get(issuer);
   if (kept && covers(kept, wanted)) {
-    if (await provider.forClient(kept.clientId).knowsClient()) {
+    if (await provider.knowsClient(kept.clientId)) {
       return { clientId: kept.clientId, how: "kept_registration" };
     }
     deps.terminal.err(
@@ -81,7 +119,7 @@ export async function chooseClient(
 export function registrationRequest(
   clientName: string,
   settings: Pick<Settings, "ports">,
-  provider: Pick<Provider, "redirectShape" | "metadata">,
+  provider: Pick<RegistrationClient, "redirectShape" | "metadata">,
 ): ClientRegistrationRequest {
   const shape = provider.redirectShape;
   const uris = [`http://${shape.host}${shape.path}`];

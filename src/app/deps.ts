@@ -5,7 +5,9 @@
  * @module
  */
 
+import type { ProviderSettings } from "../config/provider_settings.ts";
 import type { NetworkOptions } from "../oauth/http.ts";
+import type { ProviderSession } from "../oauth/mod.ts";
 import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Environment } from "../platform/environment.ts";
@@ -15,8 +17,34 @@ import type { ProfileLocks } from "../store/lock.ts";
 import type { RegistrationCache } from "../store/registration_cache.ts";
 import type { CredentialStore } from "../store/types.ts";
 
+/** The provider a use case talks to, and for what. */
+export interface ConnectTarget {
+  /** Issuer URL, exactly as configured (or stored with the tokens). */
+  issuer: string;
+  /** The client ID the requests carry. */
+  clientId: string;
+  /** The provider settings (kind, endpoints, client auth, resources…). */
+  settings: ProviderSettings;
+  /** The resource whose metadata named this issuer (RFC 9728), if one did. */
+  namedByResource?: string;
+  /** Cancels this session's requests (default: the run's signal). */
+  signal?: AbortSignal;
+  /**
+   * When the whole operation must be over (ms since the epoch): one
+   * deadline for a refresh's requests, not one each.
+   */
+  deadline?: number;
+}
+
 /** What use cases run against. */
 export interface AppDeps {
+  /**
+   * Finds the provider (discovery, or the configured endpoints) and opens a
+   * protocol session with it. The default loads the protocol layer only
+   * when called, so `token` with a fresh token never does; a test gives
+   * sessions over an in-process provider.
+   */
+  connect: (target: ConnectTarget) => Promise<ProviderSession>;
   store: CredentialStore;
   /** Per-profile locks around refreshes. */
   locks: ProfileLocks;

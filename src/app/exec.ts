@@ -36,7 +36,10 @@ export interface ExecOptions {
  * never put in the program's arguments.
  */
 export async function execWithToken(
-  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
+  deps: Pick<
+    AppDeps,
+    "store" | "clock" | "locks" | "signal" | "network" | "connect"
+  >,
   runner: ProcessRunner,
   settings: Settings,
   options: ExecOptions,

@@ -76,7 +76,10 @@ export function servesHost(
  * (empty when git should ask elsewhere).
  */
 export async function gitCredential(
-  deps: Pick<AppDeps, "store" | "clock" | "locks" | "signal" | "network">,
+  deps: Pick<
+    AppDeps,
+    "store" | "clock" | "locks" | "signal" | "network" | "connect"
+  >,
   settings: Settings,
   action: string,
   request: GitCredentialRequest,

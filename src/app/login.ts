@@ -26,9 +26,10 @@ import {
   type FlowRequest,
   pasteFallback,
   preflight,
+  sessionClient,
 } from "../flows/mod.ts";
 import type { LoginContext } from "../flows/types.ts";
-import { discoverProvider, type TokenSet } from "../oauth/provider.ts";
+import type { TokenSet } from "../oauth/mod.ts";
 import { identityFrom } from "../store/identity.ts";
 import {
   type CredentialOrigin,
@@ -110,25 +111,30 @@ export async function login(
   }
   // Before anyone is asked to approve: a login that cannot be saved fails now.
   const placement = await deps.store.place(settings.profile);
-  let provider = await discoverProvider({
+  const oauth = await import("../oauth/mod.ts");
+  let session = await deps.connect({
     issuer: settings.issuer,
     clientId: settings.clientId,
-    signal: deps.signal,
-    network: deps.network,
     settings: settings.provider,
     namedByResource: options.namedByResource,
   });
   if (!settings.clientId) {
-    const { chooseClient } = await import("./client_registration.ts");
-    const { clientId } = await chooseClient(deps, settings, provider);
-    provider = provider.forClient(clientId);
+    const { chooseClient, registrationClient } = await import(
+      "./client_registration.ts"
+    );
+    const { clientId } = await chooseClient(
+      deps,
+      settings,
+      registrationClient(session),
+    );
+    session = oauth.withClient(session, clientId);
     settings = { ...settings, clientId };
   }
   // A new key per login (DPoP), before anyone approves: `always` where
   // the provider has none fails here.
-  const dpop = await provider.bindDpop();
+  session = await oauth.withDpop(session);
   const context: LoginContext = {
-    provider,
+    client: sessionClient(session),
     settings,
     terminal: deps.terminal,
     browser: deps.browser,
@@ -137,7 +143,9 @@ export async function login(
     timeoutMs: options.timeoutMs,
     appName: deps.appName,
   };
-  let choice: FlowChoice = chooseFlow(request, environment, provider);
+  let choice: FlowChoice = chooseFlow(request, environment, {
+    supportsDeviceFlow: oauth.supportsDeviceFlow(session.metadata),
+  });
   let tokens: TokenSet;
   try {
     if (choice.reason) deps.terminal.err(`${choice.reason}\n`);
@@ -156,22 +164,25 @@ export async function login(
   }
   const flow = choice.flow;
   // Checked against the provider's time: say so when this clock is off.
-  if (provider.clockNote) deps.terminal.err(`${provider.clockNote}\n`);
+  const clockNote = oauth.clockNote(session);
+  if (clockNote) deps.terminal.err(`${clockNote}\n`);
   const credential = toCredential(
     tokens,
     settings,
     flow.name,
     deps.clock.now(),
-    provider.requestedScopes(settings.scopes),
+    oauth.requestedScopes(session, settings.scopes),
   );
-  if (dpop) credential.dpop = dpop;
+  if (session.dpop) credential.dpop = session.dpop.key;
   // Refreshes go to this endpoint and no other (see refresh.ts).
-  credential.tokenEndpoint = provider.metadata.token_endpoint;
+  credential.tokenEndpoint = session.metadata.token_endpoint;
   await saveLocked(deps, settings.profile, () => placement.save(credential));
   if (!tokens.refreshToken) {
     deps.terminal.err(
       `No refresh token came with this login, so you will log in again when the access token expires${
-        provider.refreshHint ? `. To get one: ${provider.refreshHint}.` : "."
+        oauth.refreshHint(session)
+          ? `. To get one: ${oauth.refreshHint(session)}.`
+          : "."
       }\n`,
     );
   }
@@ -247,7 +258,10 @@ export interface TokenLoginOptions {
  * `validateUrl`. A rejected token is exit 4 and nothing is saved.
  */
 export async function loginWithToken(
-  deps: Pick<AppDeps, "store" | "clock" | "signal" | "network" | "locks">,
+  deps: Pick<
+    AppDeps,
+    "store" | "clock" | "signal" | "network" | "connect" | "locks"
+  >,
   settings: Settings,
   token: string,
   options: TokenLoginOptions = {},
@@ -271,16 +285,15 @@ export async function loginWithToken(
   if (options.validateUrl) {
     await checkAt(options.validateUrl, value, deps);
   } else {
-    const provider = await discoverProvider({
+    const { userInfoRequest } = await import("../oauth/mod.ts");
+    const session = await deps.connect({
       issuer: settings.issuer,
       clientId: settings.clientId,
-      signal: deps.signal,
-      network: deps.network,
       settings: settings.provider,
     });
     let info: Record<string, unknown>;
     try {
-      info = await provider.userinfo(value);
+      info = await userInfoRequest(session, value);
     } catch (err) {
       if (err instanceof NotLoggedInError) {
         throw new NotLoggedInError(
@@ -306,7 +319,7 @@ export async function loginWithToken(
 async function checkAt(
   url: string,
   token: string,
-  deps: Pick<AppDeps, "signal" | "network">,
+  deps: Pick<AppDeps, "signal" | "network" | "connect">,
 ): Promise<void> {
   let target: URL;
   try {

@@ -36,7 +36,10 @@ export interface LogoutResult {
  * were obtained with.
  */
 export async function logout(
-  deps: Pick<AppDeps, "store" | "signal" | "network" | "locks">,
+  deps: Pick<
+    AppDeps,
+    "store" | "signal" | "network" | "connect" | "locks"
+  >,
   profile: string,
   provider: ProviderSettings = {},
 ): Promise<LogoutResult> {
@@ -57,7 +60,10 @@ export async function logout(
 
 /** Logs out every profile that has credentials. */
 export async function logoutAll(
-  deps: Pick<AppDeps, "store" | "signal" | "network" | "locks">,
+  deps: Pick<
+    AppDeps,
+    "store" | "signal" | "network" | "connect" | "locks"
+  >,
   provider: ProviderSettings = {},
 ): Promise<LogoutResult[]> {
   const results: LogoutResult[] = [];
@@ -68,29 +74,39 @@ export async function logoutAll(
 }
 
 async function revokeAll(
-  deps: Pick<AppDeps, "signal" | "network">,
+  deps: Pick<AppDeps, "signal" | "network" | "connect">,
   credential: StoredCredential,
   configured: ProviderSettings,
 ): Promise<{ revocation: Revocation; detail?: string }> {
   if (credential.flow === "token") return { revocation: "not-applicable" };
   try {
     // Loaded only by logout.
-    const { discoverProvider } = await import("../oauth/provider.ts");
-    const provider = await discoverProvider({
+    const oauth = await import("../oauth/mod.ts");
+    let session = await deps.connect({
       issuer: credential.issuer,
       clientId: credential.clientId,
-      signal: deps.signal,
-      network: deps.network,
       settings: { ...credential.provider, ...configured },
     });
-    if (!provider.canRevoke) return { revocation: "unsupported" };
+    if (!oauth.canRevoke(session.metadata)) {
+      return { revocation: "unsupported" };
+    }
     // Bound tokens are revoked with a proof of their key.
-    if (credential.dpop) await provider.bindDpop(credential.dpop);
+    if (credential.dpop) {
+      session = await oauth.withDpop(session, credential.dpop);
+    }
     // The refresh token first: revoking it ends the grant at most providers.
     if (credential.refreshToken) {
-      await provider.revoke(credential.refreshToken, "refresh_token");
+      await oauth.revocationRequest(
+        session,
+        credential.refreshToken,
+        "refresh_token",
+      );
     }
-    await provider.revoke(credential.accessToken, "access_token");
+    await oauth.revocationRequest(
+      session,
+      credential.accessToken,
+      "access_token",
+    );
     return { revocation: "revoked" };
   } catch (err) {
     return {

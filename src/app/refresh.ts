@@ -25,7 +25,7 @@ import {
 } from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
 import type { Shield } from "../platform/interrupts.ts";
-import type { Provider } from "../oauth/provider.ts";
+import type { RefreshExpectations, TokenSet } from "../oauth/mod.ts";
 
 /** Whether a credential is fresh enough for what the caller hands out. */
 export type Freshness = (
@@ -56,6 +56,7 @@ export async function freshCredential(
     | "locks"
     | "signal"
     | "network"
+    | "connect"
     | "registrations"
     | "shield"
   >,
@@ -89,17 +90,14 @@ export async function freshCredential(
     const interrupted = () => guard.abort(deps.signal.reason);
     deps.signal.addEventListener("abort", interrupted, { once: true });
     // Loaded only when a refresh is due: keeps `token` lean.
-    const { discoverProvider } = await import("../oauth/provider.ts");
-    const provider = await discoverProvider({
+    const oauth = await import("../oauth/mod.ts");
+    let session = await deps.connect({
       issuer: current.issuer,
       clientId: current.clientId,
       signal: guard.signal,
       // One deadline for the whole refresh (discovery, keys, the request):
       // --http-timeout bounds the operation, not each of its requests.
-      network: {
-        ...deps.network,
-        deadline: Date.now() + deps.network.timeoutMs,
-      },
+      deadline: Date.now() + deps.network.timeoutMs,
       // What is configured now, over what the tokens were obtained with
       // (which serves when nothing is configured, and never has the secret).
       settings: { ...current.provider, ...settings.provider },
@@ -107,7 +105,7 @@ export async function freshCredential(
     // The refresh token goes back only to the endpoint that issued it: a
     // configuration changed since (by mistake, or by someone who could
     // write it) means a new login, never the token sent elsewhere.
-    const endpoint = provider.metadata.token_endpoint;
+    const endpoint = session.metadata.token_endpoint;
     if (current.tokenEndpoint && endpoint !== current.tokenEndpoint) {
       throw notLoggedIn(
         settings,
@@ -117,10 +115,10 @@ export async function freshCredential(
       );
     }
     // Bound tokens are refreshed with proofs of the same key.
-    if (current.dpop) await provider.bindDpop(current.dpop);
+    if (current.dpop) session = await oauth.withDpop(session, current.dpop);
     // Everything that can fail before the request, fails before it: the
     // provider's keys are fetched now, not after the answer.
-    await provider.loadKeys();
+    await oauth.loadKeys(session);
     // …and the room for what the refresh brings is made now: a full disk,
     // a read-only or immutable file fails while the refresh token is good.
     const room = await reserve(deps, settings);
@@ -134,7 +132,9 @@ export async function freshCredential(
         // Shielded: what was abortable before no longer is.
         if (deps.shield) deps.signal.removeEventListener("abort", interrupted);
         if (guard.signal.aborted) throw interruptionOf(guard.signal.reason);
-        return await refreshAndSave(deps, settings, provider, current, write);
+        const refresh = (token: string, expected: RefreshExpectations) =>
+          oauth.refreshTokenGrant(session, token, expected);
+        return await refreshAndSave(deps, settings, refresh, current, write);
       });
     } finally {
       await room?.release();
@@ -173,13 +173,16 @@ async function reserve(
 async function refreshAndSave(
   deps: Pick<AppDeps, "clock" | "registrations">,
   settings: Settings,
-  provider: Pick<Provider, "refresh">,
+  refresh: (
+    refreshToken: string,
+    expected: RefreshExpectations,
+  ) => Promise<TokenSet>,
   current: StoredCredential,
   write: (credential: StoredCredential) => Promise<void>,
 ): Promise<StoredCredential> {
   let tokens;
   try {
-    tokens = await provider.refresh(current.refreshToken!, {
+    tokens = await refresh(current.refreshToken!, {
       sub: current.identity?.sub,
       tid: current.identity?.tid,
       flow: current.flow,

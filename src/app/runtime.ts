@@ -19,7 +19,7 @@ import {
   MemoryRegistrationCache,
 } from "../store/registration_cache.ts";
 import { createStore, type StorageMode } from "../store/mod.ts";
-import type { AppDeps } from "./deps.ts";
+import type { AppDeps, ConnectTarget } from "./deps.ts";
 
 /** What {@linkcode createAppDeps} needs. */
 export interface RuntimeOptions {
@@ -44,6 +44,7 @@ export interface RuntimeOptions {
 /** The use cases' dependencies. */
 export function createAppDeps(options: RuntimeOptions): AppDeps {
   return {
+    connect: (target) => connect(options, target),
     store: options.storage === "memory" ? new MemoryStore() : createStore({
       configDir: options.configDir,
       appName: options.appName,
@@ -67,4 +68,19 @@ export function createAppDeps(options: RuntimeOptions): AppDeps {
       ? new MemoryRegistrationCache()
       : new FileRegistrationCache(options.configDir),
   };
+}
+
+/** Discovery with the run's network settings; the protocol layer, lazily. */
+async function connect(options: RuntimeOptions, target: ConnectTarget) {
+  const { discover } = await import("../oauth/discovery.ts");
+  return await discover({
+    issuer: target.issuer,
+    clientId: target.clientId,
+    settings: target.settings,
+    namedByResource: target.namedByResource,
+    signal: target.signal ?? options.signal,
+    network: target.deadline === undefined
+      ? options.network
+      : { ...options.network, deadline: target.deadline },
+  });
 }

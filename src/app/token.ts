@@ -33,7 +33,13 @@ export interface TokenOptions {
 export async function getToken(
   deps: Pick<
     AppDeps,
-    "store" | "clock" | "locks" | "signal" | "network" | "registrations"
+    | "store"
+    | "clock"
+    | "locks"
+    | "signal"
+    | "network"
+    | "connect"
+    | "registrations"
   >,
   settings: Settings,
   options: TokenOptions = {},
@@ -64,7 +70,13 @@ export interface IdToken {
 export async function getIdToken(
   deps: Pick<
     AppDeps,
-    "store" | "clock" | "locks" | "signal" | "network" | "registrations"
+    | "store"
+    | "clock"
+    | "locks"
+    | "signal"
+    | "network"
+    | "connect"
+    | "registrations"
   >,
   settings: Settings,
   options: TokenOptions = {},

@@ -6,9 +6,9 @@
  */
 
 import { TimeoutError } from "../errors.ts";
-import type { DeviceAuthorization, TokenSet } from "../oauth/provider.ts";
+import type { DeviceAuthorization, TokenSet } from "../oauth/mod.ts";
 import { stripControl } from "../errors.ts";
-import type { LoginContext, LoginFlow } from "./types.ts";
+import type { DeviceClient, LoginContext, LoginFlow } from "./types.ts";
 import { formatDuration } from "./wait.ts";
 
 /** Poll interval when the provider gives none (RFC 8628 §3.2). */
@@ -35,9 +35,9 @@ export class DeviceFlow implements LoginFlow {
     this.#options = options;
   }
 
-  async login(context: LoginContext): Promise<TokenSet> {
-    const { provider, settings, clock, signal } = context;
-    const auth = await provider.deviceAuthorization(
+  async login(context: LoginContext<DeviceClient>): Promise<TokenSet> {
+    const { client, settings, clock, signal } = context;
+    const auth = await client.deviceAuthorization(
       settings.scopes,
       settings.audience,
     );
@@ -57,7 +57,7 @@ export class DeviceFlow implements LoginFlow {
         if (left <= 0) throw expired();
         await clock.sleep(Math.min(waitMs, left), signal);
         if (clock.monotonic() >= deadline) throw expired();
-        const poll = await provider.pollDeviceCode(auth.deviceCode);
+        const poll = await client.pollDeviceCode(auth.deviceCode);
         switch (poll.status) {
           case "tokens":
             return poll.tokens;
@@ -99,11 +99,11 @@ export class DeviceFlow implements LoginFlow {
     }
   }
 
-  async #show(auth: DeviceAuthorization, context: LoginContext) {
-    const { terminal, provider } = context;
+  async #show(auth: DeviceAuthorization, context: LoginContext<DeviceClient>) {
+    const { terminal, client } = context;
     const userCode = stripControl(auth.userCode);
     const uri = stripControl(auth.verificationUri);
-    let text = `To log in to ${provider.issuer}, open\n\n  ${uri}\n\n` +
+    let text = `To log in to ${client.issuer}, open\n\n  ${uri}\n\n` +
       `in a browser on any device and enter the code\n\n  ${userCode}\n\n`;
     if (auth.verificationUriComplete) {
       const complete = stripControl(auth.verificationUriComplete);
@@ -117,11 +117,11 @@ export class DeviceFlow implements LoginFlow {
     }
     for (const shown of [auth.verificationUri, auth.verificationUriComplete]) {
       const host = shown ? hostOf(shown) : undefined;
-      if (shown && host !== hostOf(provider.issuer)) {
+      if (shown && host !== hostOf(client.issuer)) {
         text += `Warning: the verification page is on "${
           stripControl(host ?? shown)
         }", not on the issuer's host "${
-          hostOf(provider.issuer)
+          hostOf(client.issuer)
         }". Enter the code only if you trust that site.\n\n`;
         break;
       }
@@ -139,7 +139,7 @@ function hostOf(url: string): string | undefined {
 }
 
 /** Shows that the flow is waiting: a spinner on a terminal, else one line. */
-function startSpinner(context: LoginContext, deadline: number) {
+function startSpinner(context: LoginContext<unknown>, deadline: number) {
   const { terminal, clock } = context;
   if (!terminal.stderrIsTerminal) {
     terminal.err(

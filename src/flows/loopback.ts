@@ -9,10 +9,15 @@
 
 import { stripControl } from "../errors.ts";
 import { anySignal } from "../platform/signal.ts";
-import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
+import { createPkce, randomToken } from "../oauth/pkce.ts";
+import type { TokenSet } from "../oauth/mod.ts";
 import { parsePorts, startCallbackServer } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
-import type { LoginContext, LoginFlow } from "./types.ts";
+import type {
+  AuthorizationCodeClient,
+  LoginContext,
+  LoginFlow,
+} from "./types.ts";
 import { formatDuration, noticePushedExpiry, waitForUser } from "./wait.ts";
 
 /** Options of {@linkcode LoopbackFlow}. */
@@ -34,15 +39,17 @@ export class LoopbackFlow implements LoginFlow {
     this.#options = options;
   }
 
-  async login(context: LoginContext): Promise<TokenSet> {
-    const { provider, settings, terminal, browser } = context;
-    const shape = provider.redirectShape;
+  async login(
+    context: LoginContext<AuthorizationCodeClient>,
+  ): Promise<TokenSet> {
+    const { client, settings, terminal, browser } = context;
+    const shape = client.redirectShape;
     const ports = shape.port ? [shape.port] : parsePorts(settings.ports);
     const state = randomToken();
     const nonce = randomToken();
     const pkce = await createPkce();
     const validate = (params: URLSearchParams) =>
-      provider.validateCallback(params, state);
+      client.validateCallback(params, state);
     // A refused request is said in one line, at most one every few seconds.
     let lastNotice = -Infinity;
     const onRejected = (reason: string) => {
@@ -64,7 +71,7 @@ export class LoopbackFlow implements LoginFlow {
     const stopPaste = new AbortController();
     let stopNotice = () => {};
     try {
-      const url = await provider.authorizationUrl({
+      const { url, lifetimeMs } = await client.authorizationUrl({
         redirectUri: server.redirectUri,
         scopes: settings.scopes,
         audience: settings.audience,
@@ -74,7 +81,7 @@ export class LoopbackFlow implements LoginFlow {
       });
       if (this.#options.openBrowser) {
         terminal.err(
-          `Opening your browser to log in to ${provider.issuer}\n` +
+          `Opening your browser to log in to ${client.issuer}\n` +
             `If it does not open, visit this URL in a browser on this machine:\n\n  ${url.href}\n\n`,
         );
         browser.open(url.href).then((opened) => {
@@ -86,7 +93,7 @@ export class LoopbackFlow implements LoginFlow {
         }, () => {});
       } else {
         terminal.err(
-          `To log in to ${provider.issuer}, open this URL in a browser on this machine:\n\n  ${url.href}\n\n`,
+          `To log in to ${client.issuer}, open this URL in a browser on this machine:\n\n  ${url.href}\n\n`,
         );
       }
       const waiting = [server.result];
@@ -98,8 +105,8 @@ export class LoopbackFlow implements LoginFlow {
           readPastedResponse(terminal, {
             redirectUri: server.redirectUri,
             state,
-            issuer: provider.issuer,
-            issInResponse: provider.sendsIss,
+            issuer: client.issuer,
+            issInResponse: client.sendsIss,
             validate,
           }, anySignal([context.signal, stopPaste.signal])),
         );
@@ -111,14 +118,14 @@ export class LoopbackFlow implements LoginFlow {
       );
       stopNotice = noticePushedExpiry(
         context,
-        provider.pushedRequestLifetimeMs,
+        lifetimeMs,
         `${context.appName ?? "authctl"} login`,
       );
       const params = await waitForUser(waiting, context, "the browser");
       stopNotice();
       stopPaste.abort();
       try {
-        const tokens = await provider.exchangeCode(
+        const tokens = await client.exchangeCode(
           params,
           server.redirectUri,
           pkce.verifier,

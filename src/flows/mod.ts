@@ -17,7 +17,13 @@ import { PasteFlow } from "./paste.ts";
 import { FLOW_NAMES } from "../config/modes.ts";
 import type { LoginFlow } from "./types.ts";
 
-export type { LoginContext, LoginFlow } from "./types.ts";
+export type {
+  AuthorizationCodeClient,
+  DeviceClient,
+  LoginContext,
+  LoginFlow,
+} from "./types.ts";
+export { sessionClient } from "./session_client.ts";
 export { DeviceFlow } from "./device.ts";
 export { LoopbackFlow } from "./loopback.ts";
 export { PasteFlow } from "./paste.ts";

@@ -8,10 +8,15 @@
  */
 
 import { AuthctlError } from "../errors.ts";
-import { createPkce, randomToken, type TokenSet } from "../oauth/provider.ts";
+import { createPkce, randomToken } from "../oauth/pkce.ts";
+import type { TokenSet } from "../oauth/mod.ts";
 import { LOOPBACK_HOST, parsePorts } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
-import type { LoginContext, LoginFlow } from "./types.ts";
+import type {
+  AuthorizationCodeClient,
+  LoginContext,
+  LoginFlow,
+} from "./types.ts";
 import { formatDuration, noticePushedExpiry, waitForUser } from "./wait.ts";
 
 /** The out-of-band redirect URI some providers still support. */
@@ -21,19 +26,21 @@ export const OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob";
 export class PasteFlow implements LoginFlow {
   readonly name = "paste";
 
-  async login(context: LoginContext): Promise<TokenSet> {
-    const { provider, settings, terminal } = context;
+  async login(
+    context: LoginContext<AuthorizationCodeClient>,
+  ): Promise<TokenSet> {
+    const { client, settings, terminal } = context;
     const state = randomToken();
     const nonce = randomToken();
     const pkce = await createPkce();
     // The same redirect URI shape as the loopback flow.
-    const shape = provider.redirectShape;
+    const shape = client.redirectShape;
     const redirectUri = settings.oob
       ? OOB_REDIRECT_URI
       : `http://${shape.host}:${
         shape.port ?? unusedPort(parsePorts(settings.ports))
       }${shape.path}`;
-    const url = await provider.authorizationUrl({
+    const { url, lifetimeMs } = await client.authorizationUrl({
       redirectUri,
       scopes: settings.scopes,
       audience: settings.audience,
@@ -42,7 +49,7 @@ export class PasteFlow implements LoginFlow {
       codeChallenge: pkce.challenge,
     });
     terminal.err(
-      `To log in to ${provider.issuer}, open this URL in a browser on any machine:\n\n  ${url.href}\n\n` +
+      `To log in to ${client.issuer}, open this URL in a browser on any machine:\n\n  ${url.href}\n\n` +
         (settings.oob
           ? "After you approve, the provider shows a code. Paste it here: "
           : "After you approve, the browser tries to load a page on 127.0.0.1 and fails.\n" +
@@ -57,9 +64,9 @@ export class PasteFlow implements LoginFlow {
     const expect = {
       redirectUri: settings.oob ? "http://oob.invalid/" : redirectUri,
       state,
-      issuer: provider.issuer,
-      issInResponse: provider.sendsIss,
-      validate: (p: URLSearchParams) => provider.validateCallback(p, state),
+      issuer: client.issuer,
+      issInResponse: client.sendsIss,
+      validate: (p: URLSearchParams) => client.validateCallback(p, state),
       used,
     };
     const attempt = async (): Promise<TokenSet> => {
@@ -71,7 +78,7 @@ export class PasteFlow implements LoginFlow {
         );
         used.add(params.get("code") ?? "");
         try {
-          return await provider.exchangeCode(
+          return await client.exchangeCode(
             params,
             redirectUri,
             pkce.verifier,
@@ -87,7 +94,7 @@ export class PasteFlow implements LoginFlow {
     };
     const stopNotice = noticePushedExpiry(
       context,
-      provider.pushedRequestLifetimeMs,
+      lifetimeMs,
       `${context.appName ?? "authctl"} login`,
     );
     try {

@@ -33,6 +33,11 @@ export interface NetworkOptions {
   debug?: (line: string) => void;
   /** Largest response body accepted, in bytes. */
   maxBodyBytes?: number;
+  /**
+   * What sends a request: the platform's `fetch` by default; a test gives
+   * one that answers in-process (a provider without a server).
+   */
+  transport?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 /** Default timeout of one request. */
@@ -205,7 +210,7 @@ export class Http {
     if (this.#signal) signals.push(this.#signal);
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await (this.#options.transport ?? fetch)(url, {
         method,
         headers: init.headers,
         body: init.body,

@@ -10,10 +10,13 @@ import * as oauth from "oauth4webapi";
 import { ProviderError, stripControl } from "../errors.ts";
 import { toAuthctlError } from "./failure.ts";
 import { randomToken } from "./pkce.ts";
-import type { RequestOptions } from "./request.ts";
-
-/** The grant type of RFC 8628 (the device flow). */
-const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+import { DEVICE_CODE_GRANT } from "./policy.ts";
+import {
+  clientOf,
+  type ProviderSession,
+  requestOptions,
+  tokenRequestOptions,
+} from "./session.ts";
 
 /** What authctl asks to be registered as. */
 export interface ClientRegistrationRequest {
@@ -36,9 +39,6 @@ export interface RegisteredClient {
   grantTypes: string[];
 }
 
-/** Options of the requests here: authctl's HTTP client, and Ctrl-C. */
-export type RegistrationOptions = RequestOptions & { signal?: AbortSignal };
-
 /** What the provider's admin must allow, for messages. */
 export function registrationAdvice(clientName: string): string {
   return `Ask the server's admin to allow dynamic client registration (RFC 7591) of public native clients: token_endpoint_auth_method "none", loopback redirect URIs (http://127.0.0.1/callback on any port), the authorization_code and refresh_token grants. Or have a client registered for ${clientName} and give its ID with --client-id.`;
@@ -49,12 +49,16 @@ export function registrationAdvice(clientName: string): string {
  * (`token_endpoint_auth_method` `none`), loopback redirect URIs, the code and
  * refresh grants, and the device grant when asked. A refusal is a
  * {@linkcode ProviderError} that says what the server's admin must allow.
+ * Next: {@linkcode withClient} with the client ID it returns.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7591.html#section-3.1}
  */
 export async function registerClient(
-  metadata: oauth.AuthorizationServer,
+  session: ProviderSession,
   request: ClientRegistrationRequest,
-  options: RegistrationOptions,
 ): Promise<RegisteredClient> {
+  const metadata = session.metadata;
+  const options = { ...requestOptions(session), signal: session.signal };
   const where = `"${metadata.issuer}"`;
   if (!metadata.registration_endpoint) {
     throw new ProviderError(
@@ -67,7 +71,7 @@ export async function registerClient(
   const grantTypes = [
     "authorization_code",
     "refresh_token",
-    ...(request.deviceGrant ? [DEVICE_GRANT] : []),
+    ...(request.deviceGrant ? [DEVICE_CODE_GRANT] : []),
   ];
   let client: oauth.OmitSymbolProperties<oauth.Client>;
   try {
@@ -151,10 +155,14 @@ function refusal(
  * refusal (`invalid_grant`, as expected) means it knows the client.
  */
 export async function clientIsKnown(
-  metadata: oauth.AuthorizationServer,
-  client: oauth.Client,
-  options: RegistrationOptions,
+  session: ProviderSession,
 ): Promise<boolean> {
+  const metadata = session.metadata;
+  const client = clientOf(session);
+  const options = {
+    ...tokenRequestOptions(session, false),
+    signal: session.signal,
+  };
   try {
     const response = await oauth.refreshTokenGrantRequest(
       metadata,

@@ -15,12 +15,10 @@
 import * as jose from "jose";
 import { NotLoggedInError } from "../errors.ts";
 import type { NetworkOptions } from "./http.ts";
-import {
-  CLOCK_TOLERANCE_S,
-  discoverProvider,
-  type Provider,
-  verifyWithCandidates,
-} from "./provider.ts";
+import { discover } from "./discovery.ts";
+import { idTokenAlgorithms, keySet } from "./id_token.ts";
+import { CLOCK_TOLERANCE_S, verifyWithCandidates } from "./keys.ts";
+import type { ProviderSession } from "./session.ts";
 
 /** Options of {@linkcode verifyCliIdToken}. */
 export interface VerifyCliIdTokenOptions {
@@ -76,13 +74,15 @@ export function createCliIdTokenVerifier(
   if (!options.audiences.length) {
     throw new TypeError("verifyCliIdToken: give at least one audience");
   }
-  let provider: Promise<Provider> | undefined;
+  let provider: Promise<ProviderSession> | undefined;
   return async (token) => {
-    provider ??= discoverProvider({
+    provider ??= discover({
       issuer: options.issuer,
       clientId: options.audiences[0],
       network: options.network,
       signal: options.signal,
+      // A server: forged `kid`s must not make it hammer the provider.
+      keyCooldownMs: 30_000,
     }).catch((err) => {
       provider = undefined;
       throw err;
@@ -123,7 +123,7 @@ export function verifyCliIdToken(
 }
 
 async function verifyWith(
-  provider: Provider,
+  provider: ProviderSession,
   token: string,
   options: VerifyCliIdTokenOptions,
 ): Promise<CliIdTokenClaims> {
@@ -137,10 +137,10 @@ async function verifyWith(
   const now = options.now?.() ?? Date.now();
   let payload: jose.JWTPayload;
   try {
-    ({ payload } = await verifyWithCandidates(token, provider.keySet(30_000), {
+    ({ payload } = await verifyWithCandidates(token, keySet(provider), {
       issuer: provider.issuer,
       audience: options.audiences,
-      algorithms: provider.idTokenAlgorithms(),
+      algorithms: idTokenAlgorithms(provider.metadata),
       clockTolerance: tolerance,
       currentDate: new Date(now),
       requiredClaims: ["sub", "iat", "exp"],

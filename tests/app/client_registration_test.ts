@@ -12,12 +12,12 @@ import {
 } from "../support/assert.ts";
 import {
   chooseClient,
+  type RegistrationClient,
   registrationRequest,
 } from "../../src/app/client_registration.ts";
 import { parseConfig } from "../../src/config/config_file.ts";
 import { buildInfo } from "../../src/config/build_info.ts";
 import { resolveSettings } from "../../src/config/settings.ts";
-import type { Provider } from "../../src/oauth/provider.ts";
 import type { ClientRegistrationRequest } from "../../src/oauth/registration.ts";
 import { envFrom } from "../../src/platform/env.ts";
 import { BufferTerminal } from "../../src/platform/terminal.ts";
@@ -30,34 +30,34 @@ const ISSUER = "https://as.example";
 const DOCUMENT = "https://cli.example/client.json";
 
 /** A provider double: its metadata, and what it knows. */
-function provider(metadata: Record<string, unknown>, known: Set<string>) {
+function provider(
+  metadata: RegistrationClient["metadata"],
+  known: Set<string>,
+) {
   const calls = {
     registered: [] as ClientRegistrationRequest[],
     probed: [] as string[],
   };
-  const make = (clientId: string): Provider =>
-    ({
-      issuer: ISSUER,
-      clientId,
-      metadata: { issuer: ISSUER, ...metadata },
-      redirectShape: { host: "127.0.0.1", path: "/callback" },
-      forClient: (id: string) => make(id),
-      knowsClient: () => {
-        calls.probed.push(clientId);
-        return Promise.resolve(known.has(clientId));
-      },
-      register: (request: ClientRegistrationRequest) => {
-        calls.registered.push(request);
-        const id = `registered-${calls.registered.length}`;
-        known.add(id);
-        return Promise.resolve({
-          clientId: id,
-          redirectUris: request.redirectUris,
-          grantTypes: ["authorization_code", "refresh_token"],
-        });
-      },
-    }) as unknown as Provider;
-  return { provider: make(""), calls };
+  const p: RegistrationClient = {
+    issuer: ISSUER,
+    metadata,
+    redirectShape: { host: "127.0.0.1", path: "/callback" },
+    knowsClient: (clientId) => {
+      calls.probed.push(clientId);
+      return Promise.resolve(known.has(clientId));
+    },
+    register: (request) => {
+      calls.registered.push(request);
+      const id = `registered-${calls.registered.length}`;
+      known.add(id);
+      return Promise.resolve({
+        clientId: id,
+        redirectUris: request.redirectUris,
+        grantTypes: ["authorization_code", "refresh_token"],
+      });
+    },
+  };
+  return { provider: p, calls };
 }
 
 const settings = (env: Record<string, string> = {}) =>

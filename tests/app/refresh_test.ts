@@ -12,6 +12,8 @@ import { buildInfo } from "../../src/config/build_info.ts";
 import { envFrom } from "../../src/platform/env.ts";
 import { MemoryStore } from "../../src/store/memory_store.ts";
 import type { StoredCredential } from "../../src/store/types.ts";
+import type { ConnectTarget } from "../../src/app/deps.ts";
+import { discover } from "../../src/oauth/mod.ts";
 
 const noLocks = {
   acquire: () => Promise.resolve({ release() {} }),
@@ -61,6 +63,8 @@ Deno.test("refresh: refreshed tokens that cannot be saved are an error, not hand
       },
       signal: new AbortController().signal,
       network: { timeoutMs: 5000 },
+      connect: (target: ConnectTarget) =>
+        discover({ ...target, network: { timeoutMs: 5000 } }),
     });
     // A store that works: the refreshed token is saved and handed out.
     const good = new MemoryStore();

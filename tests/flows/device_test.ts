@@ -7,7 +7,8 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { DeviceFlow } from "../../src/flows/device.ts";
 import type { LoginContext } from "../../src/flows/types.ts";
-import { discoverProvider } from "../../src/oauth/provider.ts";
+import { discover } from "../../src/oauth/mod.ts";
+import { sessionClient } from "../../src/flows/session_client.ts";
 import { resolveSettings } from "../../src/config/settings.ts";
 import { parseConfig } from "../../src/config/config_file.ts";
 import { buildInfo } from "../../src/config/build_info.ts";
@@ -78,13 +79,13 @@ async function run(
   }
   const terminal = new BufferTerminal();
   try {
-    const provider = await discoverProvider({
+    const session = await discover({
       issuer: fake.issuer,
       clientId: "client",
       signal: options.signal,
     });
     const context: LoginContext = {
-      provider,
+      client: sessionClient(session),
       settings: resolveSettings({
         flags: { issuer: fake.issuer, clientId: "client" },
         env: envFrom({}),

@@ -4,7 +4,13 @@
  */
 
 import { assertEquals, assertRejects } from "../support/assert.ts";
-import { discoverProvider } from "../../src/oauth/provider.ts";
+import {
+  authorizationCodeGrant,
+  authorizationUrl,
+  discover,
+  requestedScopes,
+  validateCallback,
+} from "../../src/oauth/mod.ts";
 import { getAccessToken } from "../../mod.ts";
 import { startFakeProvider } from "../support/fake_provider.ts";
 
@@ -23,20 +29,20 @@ async function withFake(
 
 Deno.test("discovery: OpenID Connect first, RFC 8414 as the fallback", () =>
   withFake(async (fake) => {
-    const oidc = await discoverProvider({
+    const oidc = await discover({
       issuer: fake.issuer,
       clientId: "client",
     });
     assertEquals(oidc.metadata.token_endpoint, `${fake.issuer}/token`);
     fake.behaviour.wellKnown.oidc = false;
-    const oauth2 = await discoverProvider({
+    const oauth2 = await discover({
       issuer: fake.issuer,
       clientId: "client",
     });
     assertEquals(oauth2.issuer, fake.issuer);
     fake.behaviour.wellKnown.oauth2 = false;
     await assertRejects(
-      () => discoverProvider({ issuer: fake.issuer, clientId: "client" }),
+      () => discover({ issuer: fake.issuer, clientId: "client" }),
       {
         code: "discovery_failed",
       },
@@ -47,7 +53,7 @@ Deno.test("discovery: the document's issuer must equal the configured one exactl
   withFake(async (fake) => {
     fake.behaviour.metadata.issuer = `${fake.issuer}/`;
     await assertRejects(
-      () => discoverProvider({ issuer: fake.issuer, clientId: "client" }),
+      () => discover({ issuer: fake.issuer, clientId: "client" }),
       {
         code: "issuer_mismatch",
         message: new RegExp(`"${fake.issuer}"`),
@@ -59,7 +65,7 @@ Deno.test("discovery: a provider without S256 PKCE is refused", () =>
   withFake(async (fake) => {
     fake.behaviour.metadata.code_challenge_methods_supported = ["plain"];
     await assertRejects(
-      () => discoverProvider({ issuer: fake.issuer, clientId: "client" }),
+      () => discover({ issuer: fake.issuer, clientId: "client" }),
       {
         code: "pkce_unsupported",
       },
@@ -71,8 +77,7 @@ Deno.test("discovery: an unreachable issuer is exit 3 with the URL", async () =>
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   await assertRejects(
-    () =>
-      discoverProvider({ issuer: `http://127.0.0.1:${port}`, clientId: "c" }),
+    () => discover({ issuer: `http://127.0.0.1:${port}`, clientId: "c" }),
     { code: "unreachable", message: new RegExp(`127\\.0\\.0\\.1:${port}`) },
   );
 });
@@ -89,7 +94,7 @@ Deno.test("discovery: a plain-http issuer off loopback is refused before any req
   };
   try {
     await assertRejects(
-      () => discoverProvider({ issuer, clientId: "c" }),
+      () => discover({ issuer, clientId: "c" }),
       {
         code: "insecure_issuer",
         message: /plain-http issuer "http:\/\/login\.authctl-test\.invalid"/,
@@ -113,16 +118,18 @@ Deno.test("discovery: a plain-http issuer off loopback is refused before any req
 
 Deno.test("code exchange: the ID token's signature, nonce and audience are verified", () =>
   withFake(async (fake) => {
-    const provider = await discoverProvider({
+    const provider = await discover({
       issuer: fake.issuer,
       clientId: "client",
     });
-    const callback = provider.validateCallback(
+    const callback = validateCallback(
+      provider,
       new URLSearchParams({ code: "c", state: "s1", iss: fake.issuer }),
       "s1",
     );
     const exchange = () =>
-      provider.exchangeCode(
+      authorizationCodeGrant(
+        provider,
         callback,
         "http://127.0.0.1:1/callback",
         "v".repeat(43),
@@ -166,8 +173,11 @@ Deno.test("code exchange: the ID token's signature, nonce and audience are verif
     const body = btoa(JSON.stringify(claims())).replace(/=+$/, "");
     fake.behaviour.token = respond(`${header}.${body}.`);
     await assertRejects(exchange, { message: /.+/ });
-    const err = await exchange().then(() => undefined, (e) => e);
-    assertEquals(err.exitCode, 3);
+    const err = await exchange().then(
+      () => undefined,
+      (e: { exitCode?: number }) => e,
+    );
+    assertEquals(err?.exitCode, 3);
   }));
 
 Deno.test("discovery: a redirect within the same origin is followed (Django OAuth Toolkit), another origin never", async () => {
@@ -215,17 +225,17 @@ Deno.test("discovery: a redirect within the same origin is followed (Django OAut
   origin = `http://127.0.0.1:${server.addr.port}`;
   const base = origin;
   try {
-    const dot = await discoverProvider({
+    const dot = await discover({
       issuer: `${base}/dot`,
       clientId: "c",
     });
     assertEquals(dot.metadata.token_endpoint, `${base}/dot/token`);
     await assertRejects(
-      () => discoverProvider({ issuer: `${base}/away`, clientId: "c" }),
+      () => discover({ issuer: `${base}/away`, clientId: "c" }),
       { code: "redirect_refused", message: /another origin/ },
     );
     await assertRejects(
-      () => discoverProvider({ issuer: `${base}/loop`, clientId: "c" }),
+      () => discover({ issuer: `${base}/loop`, clientId: "c" }),
       { code: "redirect_refused" },
     );
     assertEquals(hops, 4, "at most 3 redirects are followed");
@@ -236,7 +246,7 @@ Deno.test("discovery: a redirect within the same origin is followed (Django OAut
 });
 
 Deno.test("endpoints given: no discovery, the issuer stays the identity, the same https rule", async () => {
-  const p = await discoverProvider({
+  const p = await discover({
     issuer: "https://passport.example",
     clientId: "c",
     settings: {
@@ -246,8 +256,8 @@ Deno.test("endpoints given: no discovery, the issuer stays the identity, the sam
   });
   assertEquals(p.kind, "oauth2");
   assertEquals(p.issuer, "https://passport.example");
-  assertEquals(p.requestedScopes(["read"]), ["read"]);
-  const url = await p.authorizationUrl({
+  assertEquals(requestedScopes(p, ["read"]), ["read"]);
+  const { url } = await authorizationUrl(p, {
     redirectUri: "http://127.0.0.1:1/callback",
     scopes: ["read"],
     audience: "",
@@ -259,7 +269,7 @@ Deno.test("endpoints given: no discovery, the issuer stays the identity, the sam
   assertEquals(url.searchParams.has("prompt"), false);
   await assertRejects(
     () =>
-      discoverProvider({
+      discover({
         issuer: "https://passport.example",
         clientId: "c",
         settings: { tokenEndpoint: "https://passport.example/oauth/token" },
@@ -270,7 +280,7 @@ Deno.test("endpoints given: no discovery, the issuer stays the identity, the sam
 
 Deno.test("authorization request: auth_params, prompt and resources as configured, protocol parameters kept", () =>
   withFake(async (fake) => {
-    const p = await discoverProvider({
+    const p = await discover({
       issuer: fake.issuer,
       clientId: "client",
       settings: {
@@ -280,7 +290,7 @@ Deno.test("authorization request: auth_params, prompt and resources as configure
         offlineAccess: true,
       },
     });
-    const url = await p.authorizationUrl({
+    const { url } = await authorizationUrl(p, {
       redirectUri: "http://127.0.0.1:1/callback",
       scopes: ["email"],
       audience: "",

@@ -19,7 +19,7 @@ import {
   discoverProtectedResource,
   validateResourceUrl,
 } from "../../src/oauth/resource_metadata.ts";
-import { metadataLocations } from "../../src/oauth/provider.ts";
+import { metadataLocations } from "../../src/oauth/mod.ts";
 
 const network = { timeoutMs: 5_000 };
 
