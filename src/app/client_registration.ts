@@ -10,7 +10,6 @@
 
 import type { Settings } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
-import { parsePorts } from "../flows/callback_server.ts";
 import type { RedirectShape } from "../config/provider_settings.ts";
 import {
   clientIsKnown,
@@ -125,7 +124,7 @@ export function registrationRequest(
   const uris = [`http://${shape.host}${shape.path}`];
   const ports = shape.port !== undefined
     ? [shape.port]
-    : parsePorts(settings.ports).filter((p) => p !== 0);
+    : settings.ports.filter((p) => p !== 0);
   for (const port of ports.slice(0, 10)) {
     uris.push(`http://${shape.host}:${port}${shape.path}`);
   }

@@ -5,11 +5,7 @@
  * @module
  */
 
-import {
-  describeSource,
-  requireKindWithEndpoints,
-  type Settings,
-} from "../config/settings.ts";
+import { requireKindWithEndpoints, type Settings } from "../config/settings.ts";
 import {
   AuthctlError,
   ErrorCode,
@@ -19,7 +15,6 @@ import {
 } from "../errors.ts";
 import { requireSecureUrl } from "../platform/secure_url.ts";
 import { Http } from "../oauth/http.ts";
-import { parsePorts } from "../flows/callback_server.ts";
 import {
   chooseFlow,
   type FlowChoice,
@@ -88,16 +83,6 @@ export async function login(
   };
   const environment = deps.environment();
   preflight(request, environment);
-  // A bad --port fails now, not after a cache hit.
-  parsePorts(
-    settings.ports,
-    describeSource(settings.sources.ports, {
-      flag: "--port",
-      env: "AUTHCTL_PORT",
-      profile: settings.profile,
-      key: "ports",
-    }),
-  );
   if (!options.force) {
     const cached = await deps.store.get(settings.profile).catch(() =>
       undefined

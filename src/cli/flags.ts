@@ -7,18 +7,14 @@
  * @module
  */
 
-import type { CommandContext } from "@stricli/core";
+import type { CommandContext, FlagParametersForType } from "@stricli/core";
 import type { CliDeps } from "./types.ts";
 import { STORAGE_MODES, type StorageMode } from "../config/modes.ts";
 import {
-  CLIENT_AUTH_METHODS,
-  type ClientAuthMethod,
-  DPOP_MODES,
-  type DpopMode,
-  PROVIDER_NAMES,
   PROVIDER_SETTING_SPECS,
-  type ProviderName,
+  type ProviderFlagSpec,
   type ProviderSettings,
+  type ProviderSettingSpec,
 } from "../config/provider_settings.ts";
 
 /** What a command runs with: the parser's context plus the injected platform. */
@@ -178,76 +174,73 @@ export function action<F, A extends unknown[]>(
   };
 }
 
-/** The provider settings' flags (`login`, `profiles add`). */
-export interface ProviderFlags {
-  readonly provider?: ProviderName;
-  readonly authorizationEndpoint?: string;
-  readonly tokenEndpoint?: string;
-  readonly deviceAuthorizationEndpoint?: string;
-  readonly revocationEndpoint?: string;
-  readonly userinfoEndpoint?: string;
-  readonly clientAuth?: ClientAuthMethod;
-  readonly offlineAccess?: boolean;
-  readonly prompt?: string;
-  readonly authParam?: readonly string[];
-  readonly redirectUri?: string;
-  readonly resource?: readonly string[];
-  readonly par?: boolean;
-  readonly dpop?: DpopMode;
+/** `client-auth` as the parser's property: `clientAuth`. */
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}`
+  ? `${H}${Capitalize<CamelCase<T>>}`
+  : S;
+
+/** What the flag of setting `S` parses into. */
+type FlagValue<S extends ProviderFlagSpec> = S["kind"] extends
+  { type: "enum"; values: readonly (infer V)[] } ? V
+  : S["kind"] extends { type: "bool" } ? boolean
+  : S["kind"] extends { type: "params" | "urls" } ? readonly string[]
+  : string;
+
+/**
+ * The provider settings' flags (`login`, `profiles add`), typed from the
+ * settings table: one property per setting that has a flag.
+ */
+export type ProviderFlags = {
+  readonly [S in ProviderFlagSpec as CamelCase<S["flag"]>]?: FlagValue<S>;
+};
+
+/** A flag's name as the parser's property (`client-auth` → `clientAuth`). */
+function camelCase(flag: string): string {
+  return flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The parser's definition of a setting's flag, from its kind. */
+function flagOf(spec: ProviderSettingSpec, brief: string) {
+  const kind = spec.kind;
+  switch (kind.type) {
+    case "enum":
+      return { kind: "enum", values: kind.values, brief, optional: true };
+    case "bool":
+      return {
+        kind: "boolean",
+        brief: `${brief}; --no-${spec.flag}: never`,
+        optional: true,
+      };
+    case "params":
+      return repeatable(brief, "key=value");
+    case "urls":
+      return repeatable(brief, "uri");
+    case "redirect":
+      return text(brief, "uri");
+    case "url":
+      return text(brief, "url");
+    default:
+      return text(brief, spec.flag ?? spec.key);
+  }
 }
 
 /**
- * The provider settings' flags, each described by its entry in the table;
- * with `withEnv`, naming its environment variable too (a command that
- * reads the environment; `profiles add` writes only what it is given).
+ * The provider settings' flags, generated from the settings table; with
+ * `withEnv`, each names its environment variable too (a command that reads
+ * the environment; `profiles add` writes only what it is given).
  */
-function describedProviderFlags(withEnv: boolean) {
-  const brief = (key: keyof ProviderSettings) => {
-    const spec = PROVIDER_SETTING_SPECS.find((s) => s.key === key)!;
-    return withEnv ? `${spec.brief} (env ${spec.env})` : spec.brief;
-  };
-  return {
-    provider: {
-      kind: "enum",
-      values: PROVIDER_NAMES,
-      brief: brief("provider"),
-      optional: true,
-    },
-    authorizationEndpoint: text(brief("authorizationEndpoint"), "url"),
-    tokenEndpoint: text(brief("tokenEndpoint"), "url"),
-    deviceAuthorizationEndpoint: text(
-      brief("deviceAuthorizationEndpoint"),
-      "url",
-    ),
-    revocationEndpoint: text(brief("revocationEndpoint"), "url"),
-    userinfoEndpoint: text(brief("userinfoEndpoint"), "url"),
-    clientAuth: {
-      kind: "enum",
-      values: CLIENT_AUTH_METHODS,
-      brief: brief("clientAuth"),
-      optional: true,
-    },
-    offlineAccess: {
-      kind: "boolean",
-      brief: `${brief("offlineAccess")}; --no-offline-access: never`,
-      optional: true,
-    },
-    prompt: text(brief("prompt"), "prompt"),
-    authParam: repeatable(brief("authParams"), "key=value"),
-    redirectUri: text(brief("redirectUri"), "uri"),
-    resource: repeatable(brief("resources"), "uri"),
-    par: {
-      kind: "boolean",
-      brief: `${brief("par")}; --no-par: never`,
-      optional: true,
-    },
-    dpop: {
-      kind: "enum",
-      values: DPOP_MODES,
-      brief: brief("dpop"),
-      optional: true,
-    },
-  } as const;
+function describedProviderFlags(
+  withEnv: boolean,
+): FlagParametersForType<ProviderFlags, CliContext> {
+  const flags: Record<string, unknown> = {};
+  for (const spec of PROVIDER_SETTING_SPECS) {
+    if (!spec.flag) continue;
+    flags[camelCase(spec.flag)] = flagOf(
+      spec,
+      withEnv ? `${spec.brief} (env ${spec.env})` : spec.brief,
+    );
+  }
+  return flags as FlagParametersForType<ProviderFlags, CliContext>;
 }
 
 /** The flags of {@linkcode ProviderFlags} (`login`). */
@@ -260,25 +253,14 @@ export const profileProviderFlags = describedProviderFlags(false);
 export function providerFlagValues(
   flags: Partial<ProviderFlags>,
 ): Partial<Record<keyof ProviderSettings, string | string[] | boolean>> {
+  const given = flags as Record<string, string | readonly string[] | boolean>;
   const out: Partial<
     Record<keyof ProviderSettings, string | string[] | boolean>
-  > = {
-    provider: flags.provider,
-    authorizationEndpoint: flags.authorizationEndpoint,
-    tokenEndpoint: flags.tokenEndpoint,
-    deviceAuthorizationEndpoint: flags.deviceAuthorizationEndpoint,
-    revocationEndpoint: flags.revocationEndpoint,
-    userinfoEndpoint: flags.userinfoEndpoint,
-    clientAuth: flags.clientAuth,
-    offlineAccess: flags.offlineAccess,
-    prompt: flags.prompt,
-    authParams: flags.authParam ? [...flags.authParam] : undefined,
-    redirectUri: flags.redirectUri,
-    resources: flags.resource ? [...flags.resource] : undefined,
-    par: flags.par,
-    dpop: flags.dpop,
-  };
-  return Object.fromEntries(
-    Object.entries(out).filter(([, v]) => v !== undefined),
-  );
+  > = {};
+  for (const spec of PROVIDER_SETTING_SPECS) {
+    const value = spec.flag ? given[camelCase(spec.flag)] : undefined;
+    if (value === undefined) continue;
+    out[spec.key] = typeof value === "object" ? [...value] : value;
+  }
+  return out;
 }

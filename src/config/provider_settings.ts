@@ -129,23 +129,37 @@ export interface ProviderSettingSpec {
   brief: string;
 }
 
-const endpoint = (
-  key: keyof ProviderSettings,
-  field: string,
-  what: string,
-): ProviderSettingSpec => ({
-  key,
-  flag: field.replaceAll("_", "-"),
-  env: `AUTHCTL_${field.toUpperCase()}`,
-  profile: field,
-  build: `AUTHCTL_BUILD_${field.toUpperCase()}`,
-  kind: { type: "url" },
-  brief:
-    `${what} (RFC 8414 ${field}); with the authorization and token endpoints given, no discovery`,
-});
+/** `token_endpoint` as a flag's name: `token-endpoint`. */
+type Kebab<S extends string> = S extends `${infer H}_${infer T}`
+  ? `${H}-${Kebab<T>}`
+  : S;
 
-/** Every provider setting. */
-export const PROVIDER_SETTING_SPECS: readonly ProviderSettingSpec[] = [
+function endpoint<
+  const K extends keyof ProviderSettings,
+  const F extends string,
+>(
+  key: K,
+  field: F,
+  what: string,
+) {
+  return {
+    key,
+    flag: field.replaceAll("_", "-") as Kebab<F>,
+    env: `AUTHCTL_${field.toUpperCase()}`,
+    profile: field,
+    build: `AUTHCTL_BUILD_${field.toUpperCase()}`,
+    kind: { type: "url" } as const,
+    brief:
+      `${what} (RFC 8414 ${field}); with the authorization and token endpoints given, no discovery`,
+  };
+}
+
+/**
+ * Every provider setting, once: its names as a flag, a variable, a profile
+ * key and a build setting, how it is checked, and its help line. The CLI's
+ * provider flags (definitions and types) are generated from it.
+ */
+const SETTINGS_TABLE = [
   {
     key: "provider",
     flag: "provider",
@@ -269,7 +283,17 @@ export const PROVIDER_SETTING_SPECS: readonly ProviderSettingSpec[] = [
     brief:
       "bind tokens to a key (DPoP, RFC 9449): never (the default), auto (when the provider supports it) or always",
   },
-];
+] as const satisfies readonly ProviderSettingSpec[];
+
+/** Every provider setting (see the table above). */
+export const PROVIDER_SETTING_SPECS: readonly ProviderSettingSpec[] =
+  SETTINGS_TABLE;
+
+/** The entries of the settings that have a flag, with their literal types. */
+export type ProviderFlagSpec = Extract<
+  typeof SETTINGS_TABLE[number],
+  { flag: string }
+>;
 
 /** The raw value of a setting from one place, before it is checked. */
 export type RawSetting = string | string[] | boolean | Record<string, unknown>;

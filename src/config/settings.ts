@@ -9,7 +9,13 @@
 import { UsageError } from "../errors.ts";
 import type { Env } from "../platform/env.ts";
 import { isSecureUrl } from "../platform/secure_url.ts";
-import { FLOW_NAMES, STORAGE_MODES, type StorageMode } from "./modes.ts";
+import {
+  FLOW_NAMES,
+  type FlowName,
+  STORAGE_MODES,
+  type StorageMode,
+} from "./modes.ts";
+import { parsePorts } from "./ports.ts";
 import type { BuildInfo } from "./build_info.ts";
 import { type ConfigFile, splitScopes } from "./config_file.ts";
 import {
@@ -90,12 +96,15 @@ export interface Settings {
   scopes: string[];
   /** Audience to request, or "". */
   audience: string;
-  /** Callback port specification, or "" for an ephemeral port. */
-  ports: string;
+  /**
+   * Callback ports, in the order tried (parsed once from the port
+   * specification); `[0]` for an ephemeral port.
+   */
+  ports: number[];
   /** Paste-back uses the out-of-band redirect URI (profile `oob = true`). */
   oob: boolean;
   /** Login flow: auto, loopback, device or paste. */
-  flow: string;
+  flow: FlowName;
   /** Where new credentials go. */
   storage: StorageMode;
   /** Hosts `git-credential` answers for (`AUTHCTL_GIT_HOSTS`, profile `git_hosts`). */
@@ -247,9 +256,17 @@ export function resolveSettings(inputs: SettingInputs): Settings {
       !(PROTOCOL_SCOPES as readonly string[]).includes(s)
     ),
     audience: audience.value,
-    ports: ports.value,
+    ports: parsePorts(
+      ports.value,
+      describeSource(ports.source, {
+        flag: "--port",
+        env: "AUTHCTL_PORT",
+        profile,
+        key: "ports",
+      }),
+    ),
     oob: fromProfile.oob ?? false,
-    flow: flow.value || "auto",
+    flow: (flow.value || "auto") as FlowName,
     storage: (storage.value || "auto") as StorageMode,
     gitHosts: env.get("AUTHCTL_GIT_HOSTS")
       ? splitScopes([env.get("AUTHCTL_GIT_HOSTS")!])

@@ -11,7 +11,7 @@ import { stripControl } from "../errors.ts";
 import { anySignal } from "../platform/signal.ts";
 import { createPkce, randomToken } from "../oauth/pkce.ts";
 import type { TokenSet } from "../oauth/mod.ts";
-import { parsePorts, startCallbackServer } from "./callback_server.ts";
+import { startCallbackServer } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
 import type {
   AuthorizationCodeClient,
@@ -44,7 +44,7 @@ export class LoopbackFlow implements LoginFlow {
   ): Promise<TokenSet> {
     const { client, settings, terminal, browser } = context;
     const shape = client.redirectShape;
-    const ports = shape.port ? [shape.port] : parsePorts(settings.ports);
+    const ports = shape.port ? [shape.port] : settings.ports;
     const state = randomToken();
     const nonce = randomToken();
     const pkce = await createPkce();

@@ -10,7 +10,7 @@
 import { AuthctlError } from "../errors.ts";
 import { createPkce, randomToken } from "../oauth/pkce.ts";
 import type { TokenSet } from "../oauth/mod.ts";
-import { LOOPBACK_HOST, parsePorts } from "./callback_server.ts";
+import { LOOPBACK_HOST } from "./callback_server.ts";
 import { readPastedResponse } from "./paste_input.ts";
 import type {
   AuthorizationCodeClient,
@@ -38,7 +38,7 @@ export class PasteFlow implements LoginFlow {
     const redirectUri = settings.oob
       ? OOB_REDIRECT_URI
       : `http://${shape.host}:${
-        shape.port ?? unusedPort(parsePorts(settings.ports))
+        shape.port ?? unusedPort(settings.ports)
       }${shape.path}`;
     const { url, lifetimeMs } = await client.authorizationUrl({
       redirectUri,

@@ -170,14 +170,14 @@ Deno.test("client: no client ID and no way to get one is a usage error naming bo
 Deno.test("client: registration asks for the loopback URI without a port, and each fixed port", () => {
   const p = provider({}, new Set()).provider;
   assertEquals(
-    registrationRequest("authctl", { ports: "8765,8770" }, p).redirectUris,
+    registrationRequest("authctl", { ports: [8765, 8770] }, p).redirectUris,
     [
       "http://127.0.0.1/callback",
       "http://127.0.0.1:8765/callback",
       "http://127.0.0.1:8770/callback",
     ],
   );
-  assert(!registrationRequest("authctl", { ports: "" }, p).deviceGrant);
+  assert(!registrationRequest("authctl", { ports: [0] }, p).deviceGrant);
 });
 
 Deno.test("registration cache: a corrupt file is an empty cache, then replaced", async () => {

@@ -14,6 +14,12 @@ import { MemoryStore } from "../../src/store/memory_store.ts";
 import type { StoredCredential } from "../../src/store/types.ts";
 import type { ConnectTarget } from "../../src/app/deps.ts";
 import { discover } from "../../src/oauth/mod.ts";
+import { newCredential } from "../../src/store/types.ts";
+import { appDeps, settingsFor } from "../support/app_deps.ts";
+import {
+  type InProcessProvider,
+  inProcessProvider,
+} from "../support/in_process.ts";
 
 const noLocks = {
   acquire: () => Promise.resolve({ release() {} }),
@@ -87,4 +93,104 @@ Deno.test("refresh: refreshed tokens that cannot be saved are an error, not hand
   } finally {
     await fake.close();
   }
+});
+
+/** An expired credential for `p`, obtained by the loopback flow. */
+async function expiredFor(p: InProcessProvider, subject?: string) {
+  const t = appDeps(p);
+  const credential = newCredential(
+    settingsFor(p),
+    "loopback",
+    t.clock.now() - 3600_000,
+    {
+      accessToken: "at-0",
+      refreshToken: "rt-0",
+      expiresIn: 60,
+      identity: subject ? { sub: subject, name: "Alice" } : undefined,
+    },
+  );
+  credential.tokenEndpoint = `${p.issuer}/token`;
+  await t.store.set("default", credential);
+  return t;
+}
+
+Deno.test("refresh use case: the refresh token goes to the token endpoint; the rotated one is saved", async () => {
+  const p = await inProcessProvider();
+  const { deps, store } = await expiredFor(p);
+  p.routes.set("/token", () =>
+    Response.json({
+      access_token: "at-1",
+      token_type: "Bearer",
+      expires_in: 3600,
+      refresh_token: "rt-1",
+    }));
+  const fresh = await freshCredential(deps, settingsFor(p), 60_000);
+  assertEquals(fresh.accessToken, "at-1");
+  const [sent] = p.to("/token");
+  assertEquals(sent.form.get("grant_type"), "refresh_token");
+  assertEquals(sent.form.get("refresh_token"), "rt-0");
+  assertEquals((await store.get("default"))?.refreshToken, "rt-1");
+});
+
+Deno.test("refresh use case: invalid_grant retires the refresh token and names the login", async () => {
+  const p = await inProcessProvider();
+  const { deps, store } = await expiredFor(p);
+  p.routes.set(
+    "/token",
+    () => Response.json({ error: "invalid_grant" }, { status: 400 }),
+  );
+  await assertRejects(
+    () => freshCredential(deps, settingsFor(p), 60_000),
+    { code: "refresh_rejected", message: /Run: acmectl login/ },
+  );
+  const kept = await store.get("default");
+  assertEquals(kept?.refreshToken, undefined);
+  assertEquals(typeof kept?.unusable, "string");
+  // Never replayed: the next call sends nothing.
+  await assertRejects(() => freshCredential(deps, settingsFor(p), 60_000), {
+    message: /rejected by the provider.*Run: acmectl login/,
+  });
+  assertEquals(p.to("/token").length, 1);
+});
+
+Deno.test("refresh use case: a token endpoint that changed since the login gets no refresh token", async () => {
+  const p = await inProcessProvider();
+  const { deps } = await expiredFor(p);
+  p.metadata.token_endpoint = "https://elsewhere.example/token";
+  await assertRejects(
+    () => freshCredential(deps, settingsFor(p), 60_000),
+    { code: "token_endpoint_changed", message: /acmectl login .*--force/ },
+  );
+  assertEquals(p.seen.length, 0);
+});
+
+Deno.test("refresh use case: an ID token naming another user is refused; the identity is kept otherwise", async () => {
+  const p = await inProcessProvider({ kind: "oidc" });
+  const { deps, store } = await expiredFor(p, "alice");
+  const answer = (sub: string) => async () => {
+    const now = Math.floor(Date.now() / 1000);
+    return Response.json({
+      access_token: `at-${sub}`,
+      token_type: "Bearer",
+      expires_in: 3600,
+      id_token: await p.sign({
+        iss: p.issuer,
+        aud: "cli",
+        sub,
+        iat: now,
+        exp: now + 600,
+      }),
+    });
+  };
+  p.routes.set("/token", answer("mallory"));
+  await assertRejects(
+    () => freshCredential(deps, settingsFor(p), 60_000),
+    { message: /another user \("mallory", not "alice"\)/ },
+  );
+  assertEquals((await store.get("default"))?.accessToken, "at-0");
+  // Negative control: the same subject refreshes, and the name stays.
+  p.routes.set("/token", answer("alice"));
+  const fresh = await freshCredential(deps, settingsFor(p), 60_000);
+  assertEquals(fresh.accessToken, "at-alice");
+  assertEquals(fresh.identity?.name, "Alice");
 });

@@ -4,10 +4,8 @@ import {
   assertRejects,
   assertThrows,
 } from "../support/assert.ts";
-import {
-  parsePorts,
-  startCallbackServer,
-} from "../../src/flows/callback_server.ts";
+import { startCallbackServer } from "../../src/flows/callback_server.ts";
+import { parsePorts } from "../../src/config/ports.ts";
 import { RefusedError } from "../../src/errors.ts";
 import { rawRequest } from "../support/http.ts";
 

@@ -6,7 +6,7 @@
 
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { DeviceFlow } from "../../src/flows/device.ts";
-import type { LoginContext } from "../../src/flows/types.ts";
+import type { DeviceClient, LoginContext } from "../../src/flows/types.ts";
 import { discover } from "../../src/oauth/mod.ts";
 import { sessionClient } from "../../src/flows/session_client.ts";
 import { resolveSettings } from "../../src/config/settings.ts";
@@ -259,4 +259,51 @@ Deno.test("device: Ctrl-C aborts the request in flight (exit 130)", async () => 
   assertEquals(r.error?.exitCode, 130);
   assertEquals(r.polls.length, 1);
   assert(performance.now() - abortedAt < 3000, "ended soon after Ctrl-C");
+});
+
+Deno.test("device: the flow needs only a DeviceClient (a plain object, no server)", async () => {
+  const clock = new FakeClock();
+  const asked: [string[], string][] = [];
+  let polls = 0;
+  const client: DeviceClient = {
+    issuer: "https://as.example",
+    deviceAuthorization: (scopes, audience) => {
+      asked.push([scopes, audience]);
+      return Promise.resolve({
+        deviceCode: "dc",
+        userCode: "CODE-1",
+        verificationUri: "https://as.example/device",
+        expiresIn: 60,
+        interval: 2,
+      });
+    },
+    pollDeviceCode: (code) => {
+      assertEquals(code, "dc");
+      return Promise.resolve(
+        ++polls < 3 ? { status: "pending" as const } : {
+          status: "tokens" as const,
+          tokens: { accessToken: "at", tokenType: "Bearer" },
+        },
+      );
+    },
+  };
+  const terminal = new BufferTerminal();
+  const tokens = await new DeviceFlow({ qr: false, openBrowser: false }).login({
+    client,
+    settings: resolveSettings({
+      flags: { issuer: client.issuer, clientId: "c", scopes: ["read"] },
+      env: envFrom({}),
+      config: parseConfig("c", {}),
+      build: buildInfo,
+    }),
+    terminal,
+    browser: { open: () => Promise.resolve(false) },
+    clock,
+    signal: new AbortController().signal,
+    timeoutMs: 60_000,
+  });
+  assertEquals(tokens.accessToken, "at");
+  assertEquals(asked, [[["read"], ""]]);
+  assertEquals(clock.sleeps.slice(0, 3), [2000, 2000, 2000]);
+  assertMatch(terminal.stderr, /CODE-1/);
 });
