@@ -24,7 +24,7 @@ import {
 import { Http } from "../oauth/http.ts";
 import { requireSecureUrl } from "../platform/secure_url.ts";
 import type { DpopKey, StoredCredential } from "../store/types.ts";
-import type { AppDeps } from "./deps.ts";
+import type { AppDeps, TokenDeps } from "./deps.ts";
 import { canRefresh, notLoggedIn } from "./credential.ts";
 import { retireAccessToken } from "./refresh.ts";
 import { getToken } from "./token.ts";
@@ -80,16 +80,7 @@ export class HttpStatusError extends AuthctlError {
  * {@linkcode ProviderError} (exit 3).
  */
 export async function callApi(
-  deps: Pick<
-    AppDeps,
-    | "store"
-    | "clock"
-    | "locks"
-    | "signal"
-    | "network"
-    | "connect"
-    | "registrations"
-  >,
+  deps: TokenDeps,
   settings: Settings,
   request: ApiRequest,
   output: ApiOutput,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { PROTOCOL_SCOPES, type Settings } from "../config/settings.ts";
+import { ownScopes, type Settings } from "../config/settings.ts";
 import {
   type DpopMode,
   PROVIDER_SETTING_SPECS,
@@ -71,13 +71,6 @@ function scopesServe(credential: StoredCredential, settings: Settings) {
   const had = new Set(ownScopes(credential.scopes));
   const asked = new Set(ownScopes(settings.scopes));
   return had.size === asked.size && [...asked].every((s) => had.has(s));
-}
-
-/** The scopes of a list that are not the protocol's own. */
-function ownScopes(scopes: readonly string[]): string[] {
-  return scopes.filter((s) =>
-    !(PROTOCOL_SCOPES as readonly string[]).includes(s)
-  );
 }
 
 /** What a login hint changes from the settings it is built from. */

@@ -70,3 +70,16 @@ export interface AppDeps {
    */
   registrations?: RegistrationCache;
 }
+
+/** What handing out a token needs (and, when it is due, a refresh). */
+export type TokenDeps = Pick<
+  AppDeps,
+  | "store"
+  | "clock"
+  | "locks"
+  | "signal"
+  | "network"
+  | "connect"
+  | "registrations"
+  | "shield"
+>;

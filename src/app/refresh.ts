@@ -23,7 +23,7 @@ import {
   loginCommand,
   notLoggedIn,
 } from "./credential.ts";
-import type { AppDeps } from "./deps.ts";
+import type { AppDeps, TokenDeps } from "./deps.ts";
 import type { Shield } from "../platform/interrupts.ts";
 import type { RefreshExpectations, TokenSet } from "../oauth/mod.ts";
 
@@ -49,17 +49,7 @@ export interface RefreshOptions {
  * exit-4 errors when that is impossible.
  */
 export async function freshCredential(
-  deps: Pick<
-    AppDeps,
-    | "store"
-    | "clock"
-    | "locks"
-    | "signal"
-    | "network"
-    | "connect"
-    | "registrations"
-    | "shield"
-  >,
+  deps: TokenDeps,
   settings: Settings,
   minTtlMs: number,
   fresh: Freshness = isFresh,

@@ -15,7 +15,7 @@ import {
   saveConfigFile,
 } from "../config/config_file.ts";
 import {
-  PROTOCOL_SCOPES,
+  ownScopes,
   type Settings,
   validateIssuer,
 } from "../config/settings.ts";
@@ -89,11 +89,7 @@ export async function loginToResource(
     } names the authorization server ${issuer} (metadata at ${found.metadataUrl}).\n`,
   );
   const configured = settings.sources.scopes !== "default";
-  const scopes = configured
-    ? settings.scopes
-    : found.scopes.filter((s) =>
-      !(PROTOCOL_SCOPES as readonly string[]).includes(s)
-    );
+  const scopes = configured ? settings.scopes : ownScopes(found.scopes);
   const resolved: Settings = {
     ...settings,
     issuer,

@@ -8,7 +8,7 @@
  */
 
 import { type ConfigFile, saveConfigFile } from "../config/config_file.ts";
-import { PROTOCOL_SCOPES, type Settings } from "../config/settings.ts";
+import { ownScopes, type Settings } from "../config/settings.ts";
 import type { AppDeps } from "./deps.ts";
 import { login, type LoginOptions } from "./login.ts";
 import { isResourceLogin, loginToResource } from "./resource_login.ts";
@@ -21,9 +21,7 @@ export async function stepUp(
   scopes: string[],
   options: Omit<LoginOptions, "force" | "namedByResource">,
 ): Promise<Settings> {
-  const union = [...new Set([...settings.scopes, ...scopes])].filter((s) =>
-    !(PROTOCOL_SCOPES as readonly string[]).includes(s)
-  );
+  const union = ownScopes([...new Set([...settings.scopes, ...scopes])]);
   deps.terminal.err(
     `The API needs the scope "${
       scopes.join(" ")

@@ -15,7 +15,7 @@ import {
   isIdTokenFresh,
   notLoggedIn,
 } from "./credential.ts";
-import type { AppDeps } from "./deps.ts";
+import type { TokenDeps } from "./deps.ts";
 import { freshCredential } from "./refresh.ts";
 
 /** Options of {@linkcode getToken}. */
@@ -31,16 +31,7 @@ export interface TokenOptions {
  * set, with nothing written) or throws exit-4 errors.
  */
 export async function getToken(
-  deps: Pick<
-    AppDeps,
-    | "store"
-    | "clock"
-    | "locks"
-    | "signal"
-    | "network"
-    | "connect"
-    | "registrations"
-  >,
+  deps: TokenDeps,
   settings: Settings,
   options: TokenOptions = {},
 ): Promise<StoredCredential> {
@@ -68,16 +59,7 @@ export interface IdToken {
  * margin: what a CLI presents to a backend that accepts ID tokens.
  */
 export async function getIdToken(
-  deps: Pick<
-    AppDeps,
-    | "store"
-    | "clock"
-    | "locks"
-    | "signal"
-    | "network"
-    | "connect"
-    | "registrations"
-  >,
+  deps: TokenDeps,
   settings: Settings,
   options: TokenOptions = {},
 ): Promise<IdToken> {

@@ -33,6 +33,13 @@ import { PRESETS } from "./presets.ts";
  */
 export const PROTOCOL_SCOPES = ["openid", "offline_access"] as const;
 
+/** The scopes of a list that are not the protocol's own (see above). */
+export function ownScopes(scopes: readonly string[]): string[] {
+  return scopes.filter((s) =>
+    !(PROTOCOL_SCOPES as readonly string[]).includes(s)
+  );
+}
+
 /**
  * Where a resolved setting came from; "resource" for a profile chosen by
  * the resource a command is about.
@@ -252,9 +259,7 @@ export function resolveSettings(inputs: SettingInputs): Settings {
     profile,
     issuer: issuer.value,
     clientId: clientId.value,
-    scopes: splitScopes(scopes.value).filter((s) =>
-      !(PROTOCOL_SCOPES as readonly string[]).includes(s)
-    ),
+    scopes: ownScopes(splitScopes(scopes.value)),
     audience: audience.value,
     ports: parsePorts(
       ports.value,
