@@ -6,19 +6,20 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { launchChromium } from "../../scripts/headless_browser.ts";
 import { browserLogin } from "../support/browser_login.ts";
-import { cliEnv, runCli } from "../support/cli.ts";
-import { startProvider } from "../support/provider.ts";
+import { runCli } from "../support/cli.ts";
+import { startE2e } from "../support/e2e.ts";
 
 Deno.test({
   name: "e2e: authctl api calls an API with the profile's token",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const provider = await startProvider();
-    const browser = await launchChromium();
-    const configDir = await Deno.makeTempDir();
+    await using e2e = await startE2e({
+      browser: true,
+      env: { AUTHCTL_STORAGE: "file" },
+    });
+    const { provider, browser, configDir, env } = e2e;
     const seen: { path: string; auth: string | null }[] = [];
     const refused = new Set<string>();
     const elsewhere: (string | null)[] = [];
@@ -29,6 +30,7 @@ Deno.test({
         return new Response("elsewhere\n");
       },
     );
+    e2e.defer(() => other.shutdown());
     const invalid = () =>
       new Response("refused\n", {
         status: 401,
@@ -63,131 +65,119 @@ Deno.test({
         return new Response("no such thing\n", { status: 404 });
       },
     );
+    e2e.defer(() => api.shutdown());
     const base = `http://127.0.0.1:${api.addr.port}`;
-    const env = cliEnv(configDir, {
-      AUTHCTL_ISSUER: provider.issuer,
-      AUTHCTL_CLIENT_ID: provider.clientId,
-      AUTHCTL_STORAGE: "file",
-    });
-    try {
-      await browserLogin(browser, [], env);
+    await browserLogin(browser, [], env);
 
-      await t.step(
-        "GET: the body on stdout; --include puts the head on stderr",
-        async () => {
-          const r = await runCli(["api", "--include", `${base}/me`], env);
-          assertEquals(r.code, 0, r.stderr);
-          assertEquals(JSON.parse(r.stdout), { sub: "alice" });
-          assertMatch(r.stderr, /^HTTP 200 OK\n/);
-          assertMatch(r.stderr, /content-type: application\/json/);
-          const token = (await runCli(["token"], env)).stdout.trim();
-          assertEquals(seen.at(-1)?.auth, `Bearer ${token}`);
-        },
-      );
-
-      await t.step(
-        "--data from a string, a file and stdin; POST by default",
-        async () => {
-          const file = `${configDir}/body.json`;
-          await Deno.writeTextFile(file, '{"from":"file"}');
-          const a = await runCli([
-            "api",
-            "--data",
-            "plain text",
-            `${base}/echo`,
-          ], env);
-          assertEquals(a.stdout, "plain text");
-          const b = await runCli(
-            [
-              "api",
-              "--method",
-              "put",
-              "--data",
-              `@${file}`,
-              "--include",
-              `${base}/echo`,
-            ],
-            env,
-          );
-          assertEquals(b.stdout, '{"from":"file"}');
-          assertMatch(b.stderr, /x-method: PUT/);
-          const c = await runCli(
-            ["api", "--data", "-", `${base}/echo`],
-            env,
-            "from stdin",
-          );
-          assertEquals(c.stdout, "from stdin");
-        },
-      );
-
-      await t.step("invalid_token: one refresh, one retry", async () => {
-        const old = (await runCli(["token"], env)).stdout.trim();
-        refused.add(old);
-        const before = seen.length;
-        const r = await runCli(["api", `${base}/me`], env);
+    await t.step(
+      "GET: the body on stdout; --include puts the head on stderr",
+      async () => {
+        const r = await runCli(["api", "--include", `${base}/me`], env);
         assertEquals(r.code, 0, r.stderr);
         assertEquals(JSON.parse(r.stdout), { sub: "alice" });
-        const calls = seen.slice(before);
-        assertEquals(calls.length, 2);
-        assertEquals(calls[0].auth, `Bearer ${old}`);
-        assert(calls[1].auth !== `Bearer ${old}`, "retried with a new token");
-      });
+        assertMatch(r.stderr, /^HTTP 200 OK\n/);
+        assertMatch(r.stderr, /content-type: application\/json/);
+        const token = (await runCli(["token"], env)).stdout.trim();
+        assertEquals(seen.at(-1)?.auth, `Bearer ${token}`);
+      },
+    );
 
-      await t.step(
-        "refused after the retry: exit 4, never a third try",
-        async () => {
-          const before = seen.length;
-          const r = await runCli(["api", `${base}/always-401`], env);
-          assertEquals(r.code, 4, r.stderr);
-          assertMatch(r.stderr, /refused the token \(HTTP 401/);
-          assertEquals(seen.length - before, 2);
-        },
-      );
+    await t.step(
+      "--data from a string, a file and stdin; POST by default",
+      async () => {
+        const file = `${configDir}/body.json`;
+        await Deno.writeTextFile(file, '{"from":"file"}');
+        const a = await runCli([
+          "api",
+          "--data",
+          "plain text",
+          `${base}/echo`,
+        ], env);
+        assertEquals(a.stdout, "plain text");
+        const b = await runCli(
+          [
+            "api",
+            "--method",
+            "put",
+            "--data",
+            `@${file}`,
+            "--include",
+            `${base}/echo`,
+          ],
+          env,
+        );
+        assertEquals(b.stdout, '{"from":"file"}');
+        assertMatch(b.stderr, /x-method: PUT/);
+        const c = await runCli(
+          ["api", "--data", "-", `${base}/echo`],
+          env,
+          "from stdin",
+        );
+        assertEquals(c.stdout, "from stdin");
+      },
+    );
 
-      await t.step(
-        "another status: exit 1 with the status line; unreachable: exit 3",
-        async () => {
-          const r = await runCli(["api", `${base}/nothing`], env);
-          assertEquals(r.code, 1);
-          assertEquals(r.stdout, "no such thing\n");
-          assertMatch(r.stderr, /HTTP 404 Not Found from/);
-          const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-          const port = (dead.addr as Deno.NetAddr).port;
-          dead.close();
-          const u = await runCli(["api", `http://127.0.0.1:${port}/`], env);
-          assertEquals(u.code, 3, u.stderr);
-        },
-      );
+    await t.step("invalid_token: one refresh, one retry", async () => {
+      const old = (await runCli(["token"], env)).stdout.trim();
+      refused.add(old);
+      const before = seen.length;
+      const r = await runCli(["api", `${base}/me`], env);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(JSON.parse(r.stdout), { sub: "alice" });
+      const calls = seen.slice(before);
+      assertEquals(calls.length, 2);
+      assertEquals(calls[0].auth, `Bearer ${old}`);
+      assert(calls[1].auth !== `Bearer ${old}`, "retried with a new token");
+    });
 
-      await t.step(
-        "a redirect to another origin never carries the token",
-        async () => {
-          const r = await runCli(["api", `${base}/away`], env);
-          assertEquals(r.code, 0, r.stderr);
-          assertEquals(r.stdout, "elsewhere\n");
-          assertEquals(elsewhere, [null]);
-        },
-      );
+    await t.step(
+      "refused after the retry: exit 4, never a third try",
+      async () => {
+        const before = seen.length;
+        const r = await runCli(["api", `${base}/always-401`], env);
+        assertEquals(r.code, 4, r.stderr);
+        assertMatch(r.stderr, /refused the token \(HTTP 401/);
+        assertEquals(seen.length - before, 2);
+      },
+    );
 
-      await t.step(
-        "plain http to another host and an Authorization header are refused",
-        async () => {
-          const r = await runCli(["api", "http://api.example.com/me"], env);
-          assertEquals(r.code, 2);
-          assertMatch(r.stderr, /use https/);
-          const h = await runCli(
-            ["api", "--header", "Authorization: Bearer mine", `${base}/me`],
-            env,
-          );
-          assertEquals(h.code, 2);
-        },
-      );
-    } finally {
-      await browser.close();
-      await api.shutdown();
-      await other.shutdown();
-      await provider.stop();
-      await Deno.remove(configDir, { recursive: true });
-    }
+    await t.step(
+      "another status: exit 1 with the status line; unreachable: exit 3",
+      async () => {
+        const r = await runCli(["api", `${base}/nothing`], env);
+        assertEquals(r.code, 1);
+        assertEquals(r.stdout, "no such thing\n");
+        assertMatch(r.stderr, /HTTP 404 Not Found from/);
+        const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const port = (dead.addr as Deno.NetAddr).port;
+        dead.close();
+        const u = await runCli(["api", `http://127.0.0.1:${port}/`], env);
+        assertEquals(u.code, 3, u.stderr);
+      },
+    );
+
+    await t.step(
+      "a redirect to another origin never carries the token",
+      async () => {
+        const r = await runCli(["api", `${base}/away`], env);
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals(r.stdout, "elsewhere\n");
+        assertEquals(elsewhere, [null]);
+      },
+    );
+
+    await t.step(
+      "plain http to another host and an Authorization header are refused",
+      async () => {
+        const r = await runCli(["api", "http://api.example.com/me"], env);
+        assertEquals(r.code, 2);
+        assertMatch(r.stderr, /use https/);
+        const h = await runCli(
+          ["api", "--header", "Authorization: Bearer mine", `${base}/me`],
+          env,
+        );
+        assertEquals(h.code, 2);
+      },
+    );
   },
 });

@@ -8,9 +8,8 @@
 
 import { assert, assertEquals } from "../support/assert.ts";
 import { runCli, spawnCli } from "../support/cli.ts";
-import { privateEnvs } from "../support/doubles_login.ts";
 import { runHint } from "../support/hints.ts";
-import { startProviderDoubles } from "../support/provider_doubles.ts";
+import { startE2e } from "../support/e2e.ts";
 
 const RUNS = 100;
 const LANES = 4;
@@ -23,8 +22,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const d = await startProviderDoubles();
-    const { envFor, cleanup } = privateEnvs();
+    await using e2e = await startE2e({ provider: false, doubles: true });
+    const { doubles: d, envFor } = e2e;
     const tally = {
       beforeRequest: 0,
       inFlight: 0,
@@ -32,66 +31,61 @@ Deno.test({
       lost: 0,
       lostBefore: 0,
     };
-    try {
-      await (await fetch(
-        `${d.url}/__delay?ms=${ANSWER_MS}&grant=refresh_token`,
-        { method: "POST" },
-      )).body?.cancel();
-      const lane = async (runs: number) => {
-        const env = await envFor({
-          AUTHCTL_ISSUER: d.auth0.issuer,
-          AUTHCTL_CLIENT_ID: d.auth0.clientId,
-        });
-        const file = `${env.AUTHCTL_CONFIG_DIR}/credentials/default.json`;
-        const login = () =>
-          runHint(["login", "--flow", "loopback", "--force"], env);
-        assertEquals((await login()).code, 0);
-        for (let run = 0; run < runs; run++) {
-          const before = JSON.parse(await Deno.readTextFile(file)).refreshToken;
-          const cli = await spawnCli(["token", "--force-refresh"], env);
-          // A start-up takes ~100-200 ms here, the answer ANSWER_MS more.
-          await new Promise((r) => setTimeout(r, Math.random() * 450));
-          let finished = false;
-          try {
-            cli.child.kill("SIGKILL");
-          } catch {
-            finished = true; // it had saved and exited: the kill came late
-          }
-          await cli.finish();
-          // Did the request reach the provider at all (before the kill)?
-          const sent = d.tokenRequests.some((f) =>
-            f.get("refresh_token") === before
-          );
-          // Whole, valid, private: after every kill.
-          const info = await Deno.stat(file);
-          assertEquals(info.mode! & 0o777, 0o600);
-          const stored = JSON.parse(await Deno.readTextFile(file));
-          assert(typeof stored.refreshToken === "string", "a whole entry");
-          if (finished) tally.finished++;
-          else if (sent) tally.inFlight++;
-          else tally.beforeRequest++;
-          const next = await runCli(["token", "--force-refresh"], env);
-          if (next.code !== 0) {
-            tally.lost++;
-            if (!sent) tally.lostBefore++;
-            assertEquals((await login()).code, 0, "logging in again works");
-          }
+    await (await fetch(
+      `${d.url}/__delay?ms=${ANSWER_MS}&grant=refresh_token`,
+      { method: "POST" },
+    )).body?.cancel();
+    const lane = async (runs: number) => {
+      const env = await envFor({
+        AUTHCTL_ISSUER: d.auth0.issuer,
+        AUTHCTL_CLIENT_ID: d.auth0.clientId,
+      });
+      const file = `${env.AUTHCTL_CONFIG_DIR}/credentials/default.json`;
+      const login = () =>
+        runHint(["login", "--flow", "loopback", "--force"], env);
+      assertEquals((await login()).code, 0);
+      for (let run = 0; run < runs; run++) {
+        const before = JSON.parse(await Deno.readTextFile(file)).refreshToken;
+        const cli = await spawnCli(["token", "--force-refresh"], env);
+        // A start-up takes ~100-200 ms here, the answer ANSWER_MS more.
+        await new Promise((r) => setTimeout(r, Math.random() * 450));
+        let finished = false;
+        try {
+          cli.child.kill("SIGKILL");
+        } catch {
+          finished = true; // it had saved and exited: the kill came late
         }
-      };
-      await Promise.all(
-        Array.from({ length: LANES }, () => lane(RUNS / LANES)),
-      );
-      console.log(
-        `kill -9: ${RUNS} runs; ${tally.beforeRequest} killed before the request was sent (${tally.lostBefore} lost the grant: must be 0), ${tally.inFlight} after it reached the provider and before the process ended, ${tally.finished} after it ended; ${tally.lost} grants lost in all; the window is the provider's answer time plus the save (here ${ANSWER_MS} ms plus a few ms)`,
-      );
-      assertEquals(
-        tally.lostBefore,
-        0,
-        "a grant lost before its request was sent",
-      );
-    } finally {
-      await d.close();
-      await cleanup();
-    }
+        await cli.finish();
+        // Did the request reach the provider at all (before the kill)?
+        const sent = d.tokenRequests.some((f) =>
+          f.get("refresh_token") === before
+        );
+        // Whole, valid, private: after every kill.
+        const info = await Deno.stat(file);
+        assertEquals(info.mode! & 0o777, 0o600);
+        const stored = JSON.parse(await Deno.readTextFile(file));
+        assert(typeof stored.refreshToken === "string", "a whole entry");
+        if (finished) tally.finished++;
+        else if (sent) tally.inFlight++;
+        else tally.beforeRequest++;
+        const next = await runCli(["token", "--force-refresh"], env);
+        if (next.code !== 0) {
+          tally.lost++;
+          if (!sent) tally.lostBefore++;
+          assertEquals((await login()).code, 0, "logging in again works");
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: LANES }, () => lane(RUNS / LANES)),
+    );
+    console.log(
+      `kill -9: ${RUNS} runs; ${tally.beforeRequest} killed before the request was sent (${tally.lostBefore} lost the grant: must be 0), ${tally.inFlight} after it reached the provider and before the process ended, ${tally.finished} after it ended; ${tally.lost} grants lost in all; the window is the provider's answer time plus the save (here ${ANSWER_MS} ms plus a few ms)`,
+    );
+    assertEquals(
+      tally.lostBefore,
+      0,
+      "a grant lost before its request was sent",
+    );
   },
 });

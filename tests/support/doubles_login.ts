@@ -4,7 +4,7 @@
  */
 
 import { assertEquals } from "./assert.ts";
-import { cliEnv, spawnCli } from "./cli.ts";
+import { spawnCli } from "./cli.ts";
 import type { ProviderDoubles } from "./provider_doubles.ts";
 
 const USER_CODE = /enter the code\s+([A-Z]{4}-[A-Z]{4})/;
@@ -25,27 +25,4 @@ export async function deviceLogin(
   await ok.body?.cancel();
   assertEquals(ok.status, 200);
   return await cli.finish();
-}
-
-/**
- * Environments for CLI children, each with its own configuration
- * directory (removed by `cleanup`), file storage and nothing forced:
- * each preset decides.
- */
-export function privateEnvs() {
-  const dirs: string[] = [];
-  return {
-    async envFor(extra: Record<string, string>) {
-      const dir = await Deno.makeTempDir();
-      dirs.push(dir);
-      return cliEnv(dir, {
-        AUTHCTL_STORAGE: "file",
-        AUTHCTL_PROMPT: "",
-        ...extra,
-      });
-    },
-    async cleanup() {
-      for (const dir of dirs) await Deno.remove(dir, { recursive: true });
-    },
-  };
 }
