@@ -20,6 +20,7 @@ import {
   startHostileProvider,
 } from "../support/hostile_provider.ts";
 import { FileStore } from "../../src/store/file_store.ts";
+import { startE2e } from "../support/e2e.ts";
 
 type Run = "loopback" | "device" | "refresh";
 
@@ -630,79 +631,74 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
+    await using e2e = await startE2e({ provider: false });
     const h = await startHostileProvider();
+    e2e.defer(() => h.close());
     const defaults: Hostile = { ...h.hostile, metadata: {} };
-    try {
-      for (const row of table) {
-        await t.step(`${row.item}: ${row.name}`, async () => {
-          Object.assign(h.hostile, { ...defaults, metadata: {} });
-          const configDir = await Deno.makeTempDir();
-          const env = cliEnv(configDir, {
-            AUTHCTL_ISSUER: h.issuer,
-            AUTHCTL_CLIENT_ID: h.clientId,
-            AUTHCTL_STORAGE: "file",
-            ...row.env,
-          });
-          try {
-            let r;
-            if (row.run === "refresh") {
-              assertEquals((await loopbackLogin(env)).code, 0);
-              row.setup(h);
-              const store = new FileStore({ configDir });
-              const before = (await store.get("default"))!;
-              await store.set("default", {
-                ...before,
-                expiresAt: Date.now() - 1000,
-              });
-              r = await runCli(["token"], env);
-              if (row.code !== 0) {
-                const after = (await store.get("default"))!;
-                assertEquals(
-                  after.accessToken,
-                  before.accessToken,
-                  "nothing new stored",
-                );
-              }
-            } else {
-              row.setup(h);
-              h.hits.clear();
-              r = row.run === "device"
-                ? await runCli(["login", "--flow", "device", "--force"], env)
-                : await loopbackLogin(env);
-              if (row.item === "B17") {
-                assertEquals(
-                  h.hits.get("/elsewhere"),
-                  undefined,
-                  "redirect followed",
-                );
-              }
-              if (row.item === "B18") {
-                assertEquals(h.hits.get("/token"), 1, "code exchange retried");
-              }
-              if (row.item === "D31") {
-                assertMatch(
-                  r.stderr,
-                  /Warning: the verification page is on "phish\.example"/,
-                );
-              }
-              if (row.code !== 0) {
-                assertEquals(
-                  await new FileStore({ configDir }).get("default"),
-                  undefined,
-                  "nothing stored",
-                );
-              }
-            }
-            assertEquals(r.code, row.code, r.stderr);
-            if (row.message) assertMatch(r.stderr, row.message);
-            await row.check?.(env, configDir, h);
-          } finally {
-            await Deno.remove(configDir, { recursive: true });
-          }
+    for (const row of table) {
+      await t.step(`${row.item}: ${row.name}`, async () => {
+        Object.assign(h.hostile, { ...defaults, metadata: {} });
+        // A private directory per row.
+        const configDir = await Deno.makeTempDir({ dir: e2e.dir });
+        const env = cliEnv(configDir, {
+          AUTHCTL_ISSUER: h.issuer,
+          AUTHCTL_CLIENT_ID: h.clientId,
+          AUTHCTL_STORAGE: "file",
+          ...row.env,
         });
-      }
-    } finally {
-      await h.close();
+        let r;
+        if (row.run === "refresh") {
+          assertEquals((await loopbackLogin(env)).code, 0);
+          row.setup(h);
+          const store = new FileStore({ configDir });
+          const before = (await store.get("default"))!;
+          await store.set("default", {
+            ...before,
+            expiresAt: Date.now() - 1000,
+          });
+          r = await runCli(["token"], env);
+          if (row.code !== 0) {
+            const after = (await store.get("default"))!;
+            assertEquals(
+              after.accessToken,
+              before.accessToken,
+              "nothing new stored",
+            );
+          }
+        } else {
+          row.setup(h);
+          h.hits.clear();
+          r = row.run === "device"
+            ? await runCli(["login", "--flow", "device", "--force"], env)
+            : await loopbackLogin(env);
+          if (row.item === "B17") {
+            assertEquals(
+              h.hits.get("/elsewhere"),
+              undefined,
+              "redirect followed",
+            );
+          }
+          if (row.item === "B18") {
+            assertEquals(h.hits.get("/token"), 1, "code exchange retried");
+          }
+          if (row.item === "D31") {
+            assertMatch(
+              r.stderr,
+              /Warning: the verification page is on "phish\.example"/,
+            );
+          }
+          if (row.code !== 0) {
+            assertEquals(
+              await new FileStore({ configDir }).get("default"),
+              undefined,
+              "nothing stored",
+            );
+          }
+        }
+        assertEquals(r.code, row.code, r.stderr);
+        if (row.message) assertMatch(r.stderr, row.message);
+        await row.check?.(env, configDir, h);
+      });
     }
   },
 });
@@ -713,47 +709,39 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { launchChromium } = await import(
-      "../../scripts/headless_browser.ts"
-    );
+    await using e2e = await startE2e({ provider: false, browser: true });
+    const { browser, configDir } = e2e;
     const h = await startHostileProvider();
-    const browser = await launchChromium();
-    const configDir = await Deno.makeTempDir();
-    try {
-      const env = cliEnv(configDir, {
-        AUTHCTL_ISSUER: h.issuer,
-        AUTHCTL_CLIENT_ID: h.clientId,
-        AUTHCTL_STORAGE: "file",
-      });
-      h.hostile.token = () =>
-        Promise.resolve(
-          Response.json({
-            error: "invalid_grant",
-            error_description: "<b>used</b>",
-          }, {
-            status: 400,
-          }),
-        );
-      const cli = await spawnCli(["login", "--flow", "loopback"], env);
-      const [, url] = await cli.waitFor(AUTH_URL);
-      const page = await browser.newPage();
-      await page.goto(url);
-      await page.waitForURL(/\/callback\?/, { waitUntil: "load" });
-      const r = await cli.finish();
-      assertEquals(r.code, 3, r.stderr);
-      assertMatch(await page.title(), /Login failed/);
-      const text = await page.locator("p").innerText();
-      assertMatch(
-        text,
-        /authctl could not complete the login: .*invalid_grant.*<b>used<\/b>/,
+    e2e.defer(() => h.close());
+    const env = cliEnv(configDir, {
+      AUTHCTL_ISSUER: h.issuer,
+      AUTHCTL_CLIENT_ID: h.clientId,
+      AUTHCTL_STORAGE: "file",
+    });
+    h.hostile.token = () =>
+      Promise.resolve(
+        Response.json({
+          error: "invalid_grant",
+          error_description: "<b>used</b>",
+        }, {
+          status: 400,
+        }),
       );
-      // Escaped: shown as text, not markup.
-      assertEquals(await page.locator("b").count(), 0);
-      await page.close();
-    } finally {
-      await browser.close();
-      await h.close();
-      await Deno.remove(configDir, { recursive: true });
-    }
+    const cli = await spawnCli(["login", "--flow", "loopback"], env);
+    const [, url] = await cli.waitFor(AUTH_URL);
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForURL(/\/callback\?/, { waitUntil: "load" });
+    const r = await cli.finish();
+    assertEquals(r.code, 3, r.stderr);
+    assertMatch(await page.title(), /Login failed/);
+    const text = await page.locator("p").innerText();
+    assertMatch(
+      text,
+      /authctl could not complete the login: .*invalid_grant.*<b>used<\/b>/,
+    );
+    // Escaped: shown as text, not markup.
+    assertEquals(await page.locator("b").count(), 0);
+    await page.close();
   },
 });

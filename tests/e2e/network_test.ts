@@ -11,6 +11,7 @@ import { startRawServer } from "../support/raw_http.ts";
 import { sampleProcesses } from "../support/proc.ts";
 import { makeTestCertificates } from "../support/tls.ts";
 import { FileStore } from "../../src/store/file_store.ts";
+import { startE2e } from "../support/e2e.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -22,13 +23,10 @@ async function login(env: Record<string, string>, args: string[] = []) {
   return await cli.finish();
 }
 
+/** Runs `fn` with the fixture's private directory (no provider started). */
 async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir();
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using e2e = await startE2e({ provider: false });
+  return await fn(e2e.dir);
 }
 
 Deno.test({

@@ -6,22 +6,18 @@
 
 import * as jose from "jose";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import {
-  approveLogin,
-  launchChromium,
-} from "../../scripts/headless_browser.ts";
+import { approveLogin } from "../../scripts/headless_browser.ts";
 import { OTHER_CLIENT_ID } from "../../scripts/demo_provider.ts";
 import { cliAuthHandler } from "../../examples/cli_auth_server.ts";
 import {
   AUTH_URL,
   cliArgs,
-  cliEnv,
   runCli,
   spawnCli,
   spawnCommand,
 } from "../support/cli.ts";
-import { startProvider } from "../support/provider.ts";
 import type { Browser } from "playwright-core";
+import { startE2e } from "../support/e2e.ts";
 
 const examples = new URL("../../examples/", import.meta.url).pathname;
 
@@ -64,18 +60,15 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const provider = await startProvider();
-    const browser = await launchChromium();
-    const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
-    const ours = cliEnv(dirs[0], {
-      AUTHCTL_ISSUER: provider.issuer,
-      AUTHCTL_CLIENT_ID: provider.clientId,
-      AUTHCTL_STORAGE: "file",
+    await using e2e = await startE2e({
+      browser: true,
+      env: { AUTHCTL_STORAGE: "file" },
     });
-    const theirs = cliEnv(dirs[1], {
+    const { provider, browser, env: ours } = e2e;
+    const theirs = await e2e.envFor({
       AUTHCTL_ISSUER: provider.issuer,
       AUTHCTL_CLIENT_ID: OTHER_CLIENT_ID,
-      AUTHCTL_STORAGE: "file",
+      AUTHCTL_PROMPT: "consent",
     });
     const options = { issuer: provider.issuer, audiences: [provider.clientId] };
     const server = Deno.serve(
@@ -87,173 +80,166 @@ Deno.test({
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       cliAuthHandler({ ...options, now: () => Date.now() + 2 * 3600_000 }),
     );
+    e2e.defer(() => Promise.all([server.shutdown(), later.shutdown()]));
     const base = `http://127.0.0.1:${server.addr.port}`;
-    try {
-      const idToken = await loginAndIdToken(browser, ours);
-      const otherToken = await loginAndIdToken(browser, theirs);
-      const { kid } = jose.decodeProtectedHeader(idToken);
+    const idToken = await loginAndIdToken(browser, ours);
+    const otherToken = await loginAndIdToken(browser, theirs);
+    const { kid } = jose.decodeProtectedHeader(idToken);
 
-      await t.step("the CLI's ID token becomes a session", async () => {
-        const r = await present(base, idToken);
-        assertEquals(r.status, 200, JSON.stringify(r.body));
-        assertEquals(r.body.sub, "alice");
-        assertMatch(
-          r.cookie ?? "",
-          /^session=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict/,
-        );
-        const me = await fetch(`${base}/api/me`, {
-          headers: { cookie: r.cookie!.split(";")[0] },
-        });
-        assertEquals(await me.json(), { sub: "alice" });
-        const none = await fetch(`${base}/api/me`);
-        assertEquals(none.status, 401);
-        await none.body?.cancel();
+    await t.step("the CLI's ID token becomes a session", async () => {
+      const r = await present(base, idToken);
+      assertEquals(r.status, 200, JSON.stringify(r.body));
+      assertEquals(r.body.sub, "alice");
+      assertMatch(
+        r.cookie ?? "",
+        /^session=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict/,
+      );
+      const me = await fetch(`${base}/api/me`, {
+        headers: { cookie: r.cookie!.split(";")[0] },
       });
+      assertEquals(await me.json(), { sub: "alice" });
+      const none = await fetch(`${base}/api/me`);
+      assertEquals(none.status, 401);
+      await none.body?.cancel();
+    });
 
-      await t.step(
-        "refused: another client's, expired, re-signed, malformed",
-        async () => {
-          const cases: [string, string, string][] = [
-            ["another client", otherToken, "audience not allowed"],
-            [
-              "re-signed, same kid",
-              await resign(idToken, kid),
-              "bad signature",
-            ],
-            [
-              "re-signed, unknown kid",
-              await resign(idToken, "someone-elses-key"),
-              "signed with a key the issuer does not publish",
-            ],
-            [
-              "alg none",
-              new jose.UnsecuredJWT(jose.decodeJwt(idToken)).encode(),
-              "not a signed JWT",
-            ],
-            [
-              "HS256 with the client ID as the secret",
-              await new jose.SignJWT(jose.decodeJwt(idToken))
-                .setProtectedHeader({ alg: "HS256" })
-                .sign(new TextEncoder().encode(provider.clientId.padEnd(32))),
-              "signature algorithm not allowed",
-            ],
-            ["garbage", "not-a-token", "not a signed JWT"],
-          ];
-          for (const [what, token, reason] of cases) {
-            const r = await present(base, token);
-            assertEquals([r.status, r.body], [401, {
-              error: "invalid_token",
-              reason,
-            }], what);
-          }
-          const expired = await present(
-            `http://127.0.0.1:${later.addr.port}`,
-            idToken,
-          );
-          assertEquals([expired.status, expired.body.reason], [401, "expired"]);
-        },
-      );
+    await t.step(
+      "refused: another client's, expired, re-signed, malformed",
+      async () => {
+        const cases: [string, string, string][] = [
+          ["another client", otherToken, "audience not allowed"],
+          [
+            "re-signed, same kid",
+            await resign(idToken, kid),
+            "bad signature",
+          ],
+          [
+            "re-signed, unknown kid",
+            await resign(idToken, "someone-elses-key"),
+            "signed with a key the issuer does not publish",
+          ],
+          [
+            "alg none",
+            new jose.UnsecuredJWT(jose.decodeJwt(idToken)).encode(),
+            "not a signed JWT",
+          ],
+          [
+            "HS256 with the client ID as the secret",
+            await new jose.SignJWT(jose.decodeJwt(idToken))
+              .setProtectedHeader({ alg: "HS256" })
+              .sign(new TextEncoder().encode(provider.clientId.padEnd(32))),
+            "signature algorithm not allowed",
+          ],
+          ["garbage", "not-a-token", "not a signed JWT"],
+        ];
+        for (const [what, token, reason] of cases) {
+          const r = await present(base, token);
+          assertEquals([r.status, r.body], [401, {
+            error: "invalid_token",
+            reason,
+          }], what);
+        }
+        const expired = await present(
+          `http://127.0.0.1:${later.addr.port}`,
+          idToken,
+        );
+        assertEquals([expired.status, expired.body.reason], [401, "expired"]);
+      },
+    );
 
-      await t.step(
-        "authctl verify prints the claims, or exits 4 with the reason",
-        async () => {
-          const ok = await runCli(
-            [
-              "verify",
-              "--issuer",
-              provider.issuer,
-              "--audience",
-              provider.clientId,
-            ],
-            ours,
-            idToken + "\n",
-          );
-          assertEquals(ok.code, 0, ok.stderr);
-          const claims = JSON.parse(ok.stdout);
-          assertEquals([claims.sub, claims.aud, claims.iss], [
-            "alice",
-            provider.clientId,
-            provider.issuer,
-          ]);
-          const both = await runCli(
-            [
-              "verify",
-              "--issuer",
-              provider.issuer,
-              "--audience",
-              provider.clientId,
-              "--audience",
-              OTHER_CLIENT_ID,
-              "-",
-            ],
-            ours,
-            otherToken,
-          );
-          assertEquals(both.code, 0, both.stderr);
-          const refused = await runCli(
-            [
-              "verify",
-              "--issuer",
-              provider.issuer,
-              "--audience",
-              provider.clientId,
-            ],
-            ours,
-            otherToken,
-          );
-          assertEquals(refused.code, 4);
-          assertEquals(refused.stdout, "");
-          assertMatch(
-            refused.stderr,
-            /^authctl: The ID token was refused: audience not allowed\.\n$/,
-          );
-          const wrongIssuer = await runCli(
-            ["verify", "--issuer", `${provider.issuer}/`, "--audience", "x"],
-            ours,
-            idToken,
-          );
-          assertEquals(wrongIssuer.code, 3, wrongIssuer.stderr);
-        },
-      );
-
-      await t.step("the example endpoint runs as a program", async () => {
-        const child = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--allow-net=127.0.0.1",
-            `${examples}cli_auth_server.ts`,
+    await t.step(
+      "authctl verify prints the claims, or exits 4 with the reason",
+      async () => {
+        const ok = await runCli(
+          [
+            "verify",
             "--issuer",
             provider.issuer,
             "--audience",
             provider.clientId,
-            "--port",
-            "0",
           ],
-          stdout: "piped",
-          stderr: "inherit",
-        }).spawn();
-        try {
-          const reader = child.stdout.pipeThrough(new TextDecoderStream())
-            .getReader();
-          const line = (await reader.read()).value ?? "";
-          reader.releaseLock();
-          const url = /listening on (http:\/\/\S+)\/api\/cli-auth/.exec(line);
-          assert(url, line);
-          const r = await present(url[1], idToken);
-          assertEquals([r.status, r.body.sub], [200, "alice"]);
-        } finally {
-          child.kill("SIGTERM");
-          await child.status;
-          await child.stdout.cancel().catch(() => {});
-        }
-      });
-    } finally {
-      await server.shutdown();
-      await later.shutdown();
-      await browser.close();
-      await provider.stop();
-      for (const dir of dirs) await Deno.remove(dir, { recursive: true });
-    }
+          ours,
+          idToken + "\n",
+        );
+        assertEquals(ok.code, 0, ok.stderr);
+        const claims = JSON.parse(ok.stdout);
+        assertEquals([claims.sub, claims.aud, claims.iss], [
+          "alice",
+          provider.clientId,
+          provider.issuer,
+        ]);
+        const both = await runCli(
+          [
+            "verify",
+            "--issuer",
+            provider.issuer,
+            "--audience",
+            provider.clientId,
+            "--audience",
+            OTHER_CLIENT_ID,
+            "-",
+          ],
+          ours,
+          otherToken,
+        );
+        assertEquals(both.code, 0, both.stderr);
+        const refused = await runCli(
+          [
+            "verify",
+            "--issuer",
+            provider.issuer,
+            "--audience",
+            provider.clientId,
+          ],
+          ours,
+          otherToken,
+        );
+        assertEquals(refused.code, 4);
+        assertEquals(refused.stdout, "");
+        assertMatch(
+          refused.stderr,
+          /^authctl: The ID token was refused: audience not allowed\.\n$/,
+        );
+        const wrongIssuer = await runCli(
+          ["verify", "--issuer", `${provider.issuer}/`, "--audience", "x"],
+          ours,
+          idToken,
+        );
+        assertEquals(wrongIssuer.code, 3, wrongIssuer.stderr);
+      },
+    );
+
+    await t.step("the example endpoint runs as a program", async () => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-net=127.0.0.1",
+          `${examples}cli_auth_server.ts`,
+          "--issuer",
+          provider.issuer,
+          "--audience",
+          provider.clientId,
+          "--port",
+          "0",
+        ],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      try {
+        const reader = child.stdout.pipeThrough(new TextDecoderStream())
+          .getReader();
+        const line = (await reader.read()).value ?? "";
+        reader.releaseLock();
+        const url = /listening on (http:\/\/\S+)\/api\/cli-auth/.exec(line);
+        assert(url, line);
+        const r = await present(url[1], idToken);
+        assertEquals([r.status, r.body.sub], [200, "alice"]);
+      } finally {
+        child.kill("SIGTERM");
+        await child.status;
+        await child.stdout.cancel().catch(() => {});
+      }
+    });
   },
 });
 
@@ -263,9 +249,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const provider = await startProvider();
-    const browser = await launchChromium();
-    const config = await Deno.makeTempDir();
+    await using e2e = await startE2e({ browser: true });
+    const { provider, browser, configDir: config } = e2e;
     const permissions = (await cliArgs()).filter((w) =>
       w.startsWith("--allow-")
     );
@@ -301,36 +286,30 @@ Deno.test({
         stderr: "piped",
       });
     const text = (b: Uint8Array) => new TextDecoder().decode(b);
-    try {
-      const login = spawnCommand(miniArgv("login"), env);
-      const [, url] = await login.waitFor(AUTH_URL);
-      await (await approveLogin(await browser.newPage(), url)).close();
-      const { code, stdout, stderr } = await login.finish();
-      assertEquals(code, 0, stderr);
-      assertEquals(stdout, "acme-mini: logged in as alice\n");
-      assert(
-        [...Deno.readDirSync(config)].length > 0,
-        "kept under ACME_MINI_CONFIG_DIR",
-      );
+    const login = spawnCommand(miniArgv("login"), env);
+    const [, url] = await login.waitFor(AUTH_URL);
+    await (await approveLogin(await browser.newPage(), url)).close();
+    const { code, stdout, stderr } = await login.finish();
+    assertEquals(code, 0, stderr);
+    assertEquals(stdout, "acme-mini: logged in as alice\n");
+    assert(
+      [...Deno.readDirSync(config)].length > 0,
+      "kept under ACME_MINI_CONFIG_DIR",
+    );
 
-      const whoami = await mini("whoami").output();
-      assertEquals(whoami.code, 0, text(whoami.stderr));
-      assertMatch(
-        text(whoami.stdout),
-        /^acme-mini: alice \(token of \d+ characters/,
-      );
-      const logout = await mini("logout").output();
-      assertEquals(
-        text(logout.stdout),
-        "acme-mini: logged out (revocation: revoked)\n",
-      );
-      const after = await mini("whoami").output();
-      assertEquals(after.code, 4);
-      assertMatch(text(after.stderr), /^acme-mini: Not logged in/);
-    } finally {
-      await browser.close();
-      await provider.stop();
-      await Deno.remove(config, { recursive: true });
-    }
+    const whoami = await mini("whoami").output();
+    assertEquals(whoami.code, 0, text(whoami.stderr));
+    assertMatch(
+      text(whoami.stdout),
+      /^acme-mini: alice \(token of \d+ characters/,
+    );
+    const logout = await mini("logout").output();
+    assertEquals(
+      text(logout.stdout),
+      "acme-mini: logged out (revocation: revoked)\n",
+    );
+    const after = await mini("whoami").output();
+    assertEquals(after.code, 4);
+    assertMatch(text(after.stderr), /^acme-mini: Not logged in/);
   },
 });

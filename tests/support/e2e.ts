@@ -12,8 +12,6 @@
  */
 
 import type { Browser } from "playwright-core";
-import { launchChromium } from "../../scripts/headless_browser.ts";
-import { browserLogin } from "./browser_login.ts";
 import {
   cliEnv,
   type CliResult,
@@ -114,6 +112,10 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
     }
     let browser: Browser | undefined;
     if (options.browser) {
+      // Loaded only when asked for: playwright is large.
+      const { launchChromium } = await import(
+        "../../scripts/headless_browser.ts"
+      );
       browser = await launchChromium();
       cleanup.push(() => browser!.close());
     }
@@ -156,8 +158,10 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
         runCli(args, { ...env, ...extra }, stdin),
       spawn: (args, extra = {}, spawnOptions) =>
         spawnCli(args, { ...env, ...extra }, spawnOptions),
-      login: (args = [], extra = {}) =>
-        browserLogin(e2e.browser, args, { ...env, ...extra }),
+      login: async (args = [], extra = {}) => {
+        const { browserLogin } = await import("./browser_login.ts");
+        return await browserLogin(e2e.browser, args, { ...env, ...extra });
+      },
       defer: (fn) => {
         cleanup.push(async () => {
           await fn();
