@@ -52,7 +52,11 @@ export {
 } from "./src/oauth/verify.ts";
 export { AuthctlError, ExitCode, NotLoggedInError } from "./src/errors.ts";
 export type { Revocation } from "./src/app/logout.ts";
-export type { StorageMode } from "./src/store/mod.ts";
+export {
+  PROVIDER_NAMES,
+  STORAGE_MODES,
+  type StorageMode,
+} from "./src/config/modes.ts";
 export type {
   ClientAuthMethod,
   DpopMode,
@@ -60,6 +64,7 @@ export type {
   ProviderSettings,
 } from "./src/config/provider_settings.ts";
 export type {
+  CredentialOrigin,
   DpopKey,
   IdentityClaims,
   StoredCredential,

@@ -183,6 +183,10 @@ export async function discover(
  * authorization server named by a protected resource, the MCP
  * authorization specification's order: RFC 8414 (path inserted), then
  * OpenID Connect with the path inserted, then appended.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-3.1}
+ * @see {@link https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig}
+ * @see {@link https://modelcontextprotocol.io/specification/2025-06-18/basic/authorization}
  */
 export function metadataLocations(
   issuer: URL,

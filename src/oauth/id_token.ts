@@ -34,6 +34,9 @@ import {
  * per verification and once per the session's key cooldown.
  *
  * Throws when the provider publishes no `jwks_uri`.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7517.html#section-5}
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys}
  */
 export function keySet(session: ProviderSession): jose.JWTVerifyGetKey {
   if (!session.keys) {
@@ -50,6 +53,8 @@ export function keySet(session: ProviderSession): jose.JWTVerifyGetKey {
  * refresh whose answer must be verified does not depend on reaching them
  * after the provider has retired the old refresh token. Call before
  * {@linkcode refreshTokenGrant}.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7517.html#section-5}
  */
 export async function loadKeys(session: ProviderSession): Promise<void> {
   if (session.kind !== "oidc" || !session.keys) return;
@@ -76,6 +81,9 @@ export async function loadKeys(session: ProviderSession): Promise<void> {
  * The ID-token signature algorithms accepted: those the provider
  * advertises that are asymmetric (never `none`, never HS*: a public client
  * has no secret), or RS256 when it advertises none.
+ *
+ * @see {@link https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8725.html#section-3.1}
  */
 export function idTokenAlgorithms(
   metadata: oauth.AuthorizationServer,
@@ -153,6 +161,9 @@ export async function verifyIdToken(
  * The tokens of a processed token response, with the ID token verified
  * (see {@linkcode verifyIdToken} for `nonce`). Plain OAuth 2.0 has no ID
  * token: one that comes anyway is not verifiable (no keys) and not kept.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1}
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse}
  */
 export async function tokenSetOf(
   session: ProviderSession,

@@ -32,6 +32,9 @@ export interface PolicyInputs {
  * The scopes to request: `openid` for OpenID Connect, `offline_access` when
  * the profile says so (or, unset, the preset, or the metadata lists it),
  * then the configured ones (or, none configured, the preset's defaults).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-3.3}
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess}
  */
 export function requestedScopes(
   session: PolicyInputs,
@@ -55,6 +58,8 @@ export function requestedScopes(
  * The loopback redirect URI's shape: the profile's `redirect_uri`, else the
  * preset's (Entra: `http://localhost/callback`), else the default
  * `http://127.0.0.1/callback`.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8252.html#section-7.3}
  */
 export function redirectShape(
   session: Pick<PolicyInputs, "settings" | "preset">,
@@ -68,6 +73,8 @@ export function redirectShape(
  * request belongs to (for a refresh, the flow that obtained the tokens); a
  * flow the preset lists as public (GitHub's device flow) never sends the
  * secret, so none is needed.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1}
  */
 export function clientAuthMethod(
   session: Pick<PolicyInputs, "settings" | "preset">,
@@ -78,7 +85,11 @@ export function clientAuthMethod(
     (session.settings.clientSecret ? "client_secret_post" : "none");
 }
 
-/** The RFC 8707 resources, as request parameters. */
+/**
+ * The RFC 8707 resources, as request parameters.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8707.html#section-2}
+ */
 export function resourceParams(settings: ProviderSettings): URLSearchParams {
   const params = new URLSearchParams();
   for (const r of settings.resources ?? []) params.append("resource", r);
@@ -88,6 +99,8 @@ export function resourceParams(settings: ProviderSettings): URLSearchParams {
 /**
  * Whether authorization requests are pushed (RFC 9126): when the profile
  * says `par = true`, or the provider's metadata requires it.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9126.html#section-5}
  */
 export function pushesAuthorizationRequests(
   session: Pick<PolicyInputs, "settings" | "metadata">,
@@ -96,7 +109,11 @@ export function pushesAuthorizationRequests(
     session.metadata.require_pushed_authorization_requests === true;
 }
 
-/** Whether the provider sends `iss` in authorization responses (RFC 9207). */
+/**
+ * Whether the provider sends `iss` in authorization responses (RFC 9207).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9207.html#section-3}
+ */
 export function sendsIss(metadata: oauth.AuthorizationServer): boolean {
   return metadata.authorization_response_iss_parameter_supported === true;
 }
@@ -104,6 +121,8 @@ export function sendsIss(metadata: oauth.AuthorizationServer): boolean {
 /**
  * Whether the provider offers the device authorization grant (RFC 8628)
  * and does not say that it refuses it.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8628.html#section-4}
  */
 export function supportsDeviceFlow(
   metadata: oauth.AuthorizationServer,
@@ -113,12 +132,20 @@ export function supportsDeviceFlow(
     (!granted || granted.includes(DEVICE_CODE_GRANT));
 }
 
-/** Whether the provider has a revocation endpoint (RFC 7009). */
+/**
+ * Whether the provider has a revocation endpoint (RFC 7009).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7009.html#section-2}
+ */
 export function canRevoke(metadata: oauth.AuthorizationServer): boolean {
   return Boolean(metadata.revocation_endpoint);
 }
 
-/** The setting that usually brings a refresh token, for the login line. */
+/**
+ * The setting that usually brings a refresh token, for the login line.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-6}
+ */
 export function refreshHint(
   session: Pick<PolicyInputs, "preset">,
 ): string | undefined {

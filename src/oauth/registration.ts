@@ -39,7 +39,11 @@ export interface RegisteredClient {
   grantTypes: string[];
 }
 
-/** What the provider's admin must allow, for messages. */
+/**
+ * What the provider's admin must allow, for messages.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7591.html#section-2}
+ */
 export function registrationAdvice(clientName: string): string {
   return `Ask the server's admin to allow dynamic client registration (RFC 7591) of public native clients: token_endpoint_auth_method "none", loopback redirect URIs (http://127.0.0.1/callback on any port), the authorization_code and refresh_token grants. Or have a client registered for ${clientName} and give its ID with --client-id.`;
 }
@@ -153,6 +157,8 @@ function refusal(
  * request with a random refresh token, which carries nothing of the user's.
  * `invalid_client` means the provider forgot the registration; any other
  * refusal (`invalid_grant`, as expected) means it knows the client.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2}
  */
 export async function clientIsKnown(
   session: ProviderSession,

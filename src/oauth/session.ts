@@ -104,7 +104,11 @@ export interface SessionInit {
   keyCooldownMs?: number;
 }
 
-/** A session over discovered (or configured) metadata. */
+/**
+ * A session over discovered (or configured) metadata.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8414.html#section-2}
+ */
 export function createSession(init: SessionInit): ProviderSession {
   const template = init.issuerTemplate;
   const metadata = template
@@ -140,6 +144,8 @@ export function createSession(init: SessionInit): ProviderSession {
 /**
  * The same server, bound to another client: the one a login chose when
  * none was configured (registered, or a metadata document's URL).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7591.html#section-3.2.1}
  */
 export function withClient(
   session: ProviderSession,
@@ -154,6 +160,8 @@ export function withClient(
  * one when the profile's `dpop` asks for it. `always` where the provider
  * has no DPoP fails here, before anyone is asked to approve. Without DPoP,
  * the session as it is.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-4}
  */
 export async function withDpop(
   session: ProviderSession,
@@ -181,7 +189,11 @@ export async function withDpop(
   return Object.freeze({ ...session, dpop: { key, handle } });
 }
 
-/** The client as oauth4webapi takes it. */
+/**
+ * The client as oauth4webapi takes it.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.2}
+ */
 export function clientOf(session: ProviderSession): oauth.Client {
   return {
     client_id: session.clientId,
@@ -189,7 +201,11 @@ export function clientOf(session: ProviderSession): oauth.Client {
   };
 }
 
-/** The client, with the provider's time for the checks of an answer. */
+/**
+ * The client, with the provider's time for the checks of an answer.
+ *
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation}
+ */
 export function timedClient(session: ProviderSession): oauth.Client {
   return {
     ...clientOf(session),
@@ -201,6 +217,8 @@ export function timedClient(session: ProviderSession): oauth.Client {
  * How the client authenticates at the token endpoint, for a request of
  * `flow` (see {@linkcode clientAuthMethod}). A secret that is needed and
  * not configured is a usage error naming where it goes.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1}
  */
 export function clientAuth(
   session: ProviderSession,
@@ -224,7 +242,11 @@ export function clientAuth(
     : oauth.ClientSecretPost(secret);
 }
 
-/** The request options of every call: authctl's HTTP client. */
+/**
+ * The request options of every call: authctl's HTTP client.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-3.1}
+ */
 export function requestOptions(session: ProviderSession): RequestOptions {
   return httpOptions(
     session.http,
@@ -235,6 +257,9 @@ export function requestOptions(session: ProviderSession): RequestOptions {
 /**
  * Request options for the token endpoint: its dialects made standard, the
  * resources (RFC 8707) unless `withResources` is false, and the DPoP handle.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc8707.html#section-2}
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-5}
  */
 export function tokenRequestOptions(
   session: ProviderSession,
@@ -256,6 +281,8 @@ export function tokenRequestOptions(
 /**
  * Runs a DPoP-protected exchange; when the provider answers with a
  * `use_dpop_nonce` challenge, once more with its nonce (RFC 9449 §8).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-8}
  */
 export async function withDpopNonce<T>(
   session: ProviderSession,
@@ -269,7 +296,11 @@ export async function withDpopNonce<T>(
   }
 }
 
-/** A token issued after DPoP was asked for must be DPoP-bound. */
+/**
+ * A token issued after DPoP was asked for must be DPoP-bound.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9449.html#section-5}
+ */
 export function checkBound(
   session: ProviderSession,
   result: oauth.TokenEndpointResponse,
@@ -287,6 +318,8 @@ export function checkBound(
 /**
  * Runs one request of a step; its failure as an AuthctlError (`what`: the
  * answer it was waiting for), a clock off the provider's said plainly.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2}
  */
 export async function call<T>(
   session: ProviderSession,
@@ -311,6 +344,8 @@ const MIN_CLOCK_CORRECTION_MS = 5_000;
  * The provider's time minus this machine's, in milliseconds, from the
  * `Date` header of its last answer, when that is within
  * {@linkcode MAX_CLOCK_CORRECTION_MS}; else 0 (not believed).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-6.6.1}
  */
 export function clockOffsetMs(session: ProviderSession): number {
   const skew = session.http.skewMs ?? 0;
@@ -324,6 +359,8 @@ export function clockOffsetMs(session: ProviderSession): number {
 /**
  * One line for the person when this machine's clock is more than a minute
  * off the provider's (and the provider's time was used), else undefined.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc9110.html#section-6.6.1}
  */
 export function clockNote(session: ProviderSession): string | undefined {
   const skew = clockOffsetMs(session);
@@ -333,7 +370,11 @@ export function clockNote(session: ProviderSession): string | undefined {
   } the provider's; its tokens were checked against the provider's time. Set the system clock right (enable NTP).`;
 }
 
-/** Whether `err` is a failed time check (exp, iat, nbf). */
+/**
+ * Whether `err` is a failed time check (exp, iat, nbf).
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4}
+ */
 export function isTimeCheck(err: unknown): boolean {
   return err instanceof jose.errors.JWTExpired ||
     (err instanceof jose.errors.JWTClaimValidationFailed &&
@@ -345,6 +386,8 @@ export function isTimeCheck(err: unknown): boolean {
 /**
  * When a time check failed and the provider's clock (from its Date header)
  * differs from ours beyond the tolerance, says so plainly.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4}
  */
 export function skewError(
   session: ProviderSession,

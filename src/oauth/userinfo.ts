@@ -70,6 +70,8 @@ export async function userInfoRequest(
  * the identity as the ID token gave it. For plain OAuth 2.0, who logged in
  * comes from the profile endpoint alone. Tokens for a resource (RFC 8707)
  * are that resource's, not userinfo's: left as they are.
+ *
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse}
  */
 export async function withUserinfo(
   session: ProviderSession,
