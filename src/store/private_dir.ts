@@ -84,13 +84,7 @@ export class PrivateDir {
   async write(name: string, text: string): Promise<void> {
     await this.#ensure();
     const path = this.pathOf(name);
-    try {
-      this.#checkFile(path, await Deno.lstat(path));
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) {
-        throw ioError("write", path, err);
-      }
-    }
+    await this.#checkIfPresent(path, "write");
     const tmp = this.pathOf(this.#tempName(name));
     const data = new TextEncoder().encode(text);
     let created = false;
@@ -230,13 +224,7 @@ export class PrivateDir {
   async openShared(name: string): Promise<Deno.FsFile> {
     await this.#ensure();
     const path = this.pathOf(name);
-    try {
-      this.#checkFile(path, await Deno.lstat(path));
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) {
-        throw ioError("open", path, err);
-      }
-    }
+    await this.#checkIfPresent(path, "open");
     try {
       const file = await Deno.open(path, {
         read: true,
@@ -292,6 +280,17 @@ export class PrivateDir {
         if (this.#posix) await Deno.chmod(dir, 0o700);
       } catch (err) {
         throw ioError("create", dir, err);
+      }
+    }
+  }
+
+  /** Checks the file at `path` when there is one; a failure is `verb`'s. */
+  async #checkIfPresent(path: string, verb: string): Promise<void> {
+    try {
+      this.#checkFile(path, await Deno.lstat(path));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) {
+        throw ioError(verb, path, err);
       }
     }
   }
