@@ -9,7 +9,7 @@
 import { validateIssuer } from "../src/config/settings.ts";
 import type { BuildInfo } from "../src/config/build_info.ts";
 import { splitScopes } from "../src/config/config_file.ts";
-import { parsePorts } from "../src/config/ports.ts";
+import { parsePorts } from "../src/config/settings.ts";
 import {
   parseProviderSetting,
   PROVIDER_SETTING_SPECS,

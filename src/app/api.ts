@@ -22,7 +22,7 @@ import {
   UsageError,
 } from "../errors.ts";
 import { Http } from "../oauth/http.ts";
-import { requireSecureUrl } from "../platform/secure_url.ts";
+import { requireSecureUrl } from "../platform/env.ts";
 import type { DpopKey, StoredCredential } from "../store/types.ts";
 import type { AppDeps, TokenDeps } from "./deps.ts";
 import { canRefresh, notLoggedIn } from "./credential.ts";

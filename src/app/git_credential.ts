@@ -8,7 +8,7 @@
  */
 
 import type { Settings } from "../config/settings.ts";
-import { isSecureUrl } from "../platform/secure_url.ts";
+import { isSecureUrl } from "../platform/env.ts";
 import type { AppDeps } from "./deps.ts";
 import { retireAccessToken } from "./refresh.ts";
 import { getToken } from "./token.ts";

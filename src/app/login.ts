@@ -13,7 +13,7 @@ import {
   ProviderError,
   UsageError,
 } from "../errors.ts";
-import { requireSecureUrl } from "../platform/secure_url.ts";
+import { requireSecureUrl } from "../platform/env.ts";
 import { Http } from "../oauth/http.ts";
 import {
   chooseFlow,

@@ -15,7 +15,6 @@ import {
   StorageError,
 } from "../errors.ts";
 import type { Reservation, StoredCredential } from "../store/types.ts";
-import { withKnownClaims } from "../store/identity.ts";
 import {
   canRefresh,
   isFresh,
@@ -122,8 +121,21 @@ export async function freshCredential(
         // Shielded: what was abortable before no longer is.
         if (deps.shield) deps.signal.removeEventListener("abort", interrupted);
         if (guard.signal.aborted) throw interruptionOf(guard.signal.reason);
-        const refresh = (token: string, expected: RefreshExpectations) =>
-          oauth.refreshTokenGrant(session, token, expected);
+        // Who the tokens name: what the refresh says, the rest as known.
+        const refresh = async (
+          token: string,
+          expected: RefreshExpectations,
+        ) => {
+          const tokens = await oauth.refreshTokenGrant(
+            session,
+            token,
+            expected,
+          );
+          return {
+            ...tokens,
+            identity: oauth.withKnownClaims(tokens.identity, current.identity),
+          };
+        };
         return await refreshAndSave(deps, settings, refresh, current, write);
       });
     } finally {
@@ -236,7 +248,7 @@ async function refreshAndSave(
     // No new refresh token: the old one stays valid (RFC 6749 §6).
     refreshToken: tokens.refreshToken ?? current.refreshToken,
     idToken: tokens.idToken ?? current.idToken,
-    identity: withKnownClaims(tokens.identity, current.identity),
+    identity: tokens.identity,
     grantedScope: tokens.scope ?? current.grantedScope,
     obtainedAt: now,
     retiredAt: undefined,

@@ -11,7 +11,7 @@
  */
 
 import { UsageError } from "../errors.ts";
-import { requireSecureUrl } from "../platform/secure_url.ts";
+import { requireSecureUrl } from "../platform/env.ts";
 
 export { PROVIDER_NAMES, type ProviderName } from "./modes.ts";
 import { PROVIDER_NAMES, type ProviderName } from "./modes.ts";

@@ -10,7 +10,7 @@ import * as oauth from "oauth4webapi";
 import { ProviderError, UsageError } from "../errors.ts";
 import type { ProviderSettings } from "../config/provider_settings.ts";
 import { presetOf } from "../config/presets.ts";
-import { requireSecureUrl } from "../platform/secure_url.ts";
+import { requireSecureUrl } from "../platform/env.ts";
 import { toAuthctlError } from "./failure.ts";
 import { DEFAULT_HTTP_TIMEOUT_MS, Http, type NetworkOptions } from "./http.ts";
 import {

@@ -77,4 +77,5 @@ export {
   withDpop,
 } from "./session.ts";
 export { userInfoRequest } from "./userinfo.ts";
+export { withKnownClaims } from "../store/identity.ts";
 export { createPkce, randomToken } from "./pkce.ts";

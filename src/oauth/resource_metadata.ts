@@ -15,7 +15,7 @@
 
 import * as oauth from "oauth4webapi";
 import { ProviderError, stripControl, UsageError } from "../errors.ts";
-import { requireSecureUrl } from "../platform/secure_url.ts";
+import { requireSecureUrl } from "../platform/env.ts";
 import { challengesOf, isScopeToken, tokenChallenge } from "./challenge.ts";
 import { toAuthctlError } from "./failure.ts";
 import { Http, type NetworkOptions } from "./http.ts";

@@ -1,6 +1,7 @@
 /**
  * The process environment and operating system, behind a seam so tests can
- * inject their own.
+ * inject their own; and the one rule for where a token, a secret or a
+ * trusted document may come from or go to ({@linkcode requireSecureUrl}).
  *
  * @module
  */
@@ -49,4 +50,20 @@ export function childEnvironment(
   const env = Deno.env.toObject();
   for (const name of withheld) delete env[name];
   return { env: { ...env, ...extra }, clearEnv: true };
+}
+
+/** Whether `url` is https, or http to a loopback address. */
+export function isSecureUrl(url: URL): boolean {
+  return url.protocol === "https:" ||
+    (url.protocol === "http:" && isLoopbackHost(url.hostname));
+}
+
+/**
+ * Returns `url` when it {@linkcode isSecureUrl}; else throws what `refuse`
+ * builds (each caller says it in its own words: what was refused, and the
+ * fix).
+ */
+export function requireSecureUrl(url: URL, refuse: (url: URL) => Error): URL {
+  if (!isSecureUrl(url)) throw refuse(url);
+  return url;
 }

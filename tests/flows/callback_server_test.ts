@@ -5,7 +5,7 @@ import {
   assertThrows,
 } from "../support/assert.ts";
 import { startCallbackServer } from "../../src/flows/callback_server.ts";
-import { parsePorts } from "../../src/config/ports.ts";
+import { parsePorts } from "../../src/config/settings.ts";
 import { RefusedError } from "../../src/errors.ts";
 import { rawRequest } from "../support/http.ts";
 

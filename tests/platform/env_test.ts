@@ -1,8 +1,5 @@
 import { assertEquals, assertThrows } from "../support/assert.ts";
-import {
-  isSecureUrl,
-  requireSecureUrl,
-} from "../../src/platform/secure_url.ts";
+import { isSecureUrl, requireSecureUrl } from "../../src/platform/env.ts";
 
 Deno.test("secure url: https anywhere, http only to this machine", () => {
   const cases: [string, boolean][] = [
