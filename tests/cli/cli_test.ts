@@ -3,7 +3,7 @@
  */
 
 import { assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
-import { runCli } from "../../src/cli/mod.ts";
+import { type CliDeps, runCli } from "../../src/cli/mod.ts";
 import { buildInfo } from "../../src/config/build_info.ts";
 import { systemClock } from "../../src/platform/clock.ts";
 import { envFrom } from "../../src/platform/env.ts";
@@ -12,33 +12,31 @@ import { BufferTerminal } from "../../src/platform/terminal.ts";
 
 function deps(vars: Record<string, string> = {}) {
   const terminal = new BufferTerminal();
-  return {
+  const cli: CliDeps = {
+    system: {
+      os: Deno.build.os,
+      env: envFrom({
+        AUTHCTL_CONFIG_DIR: "/nonexistent/authctl-test",
+        ...vars,
+      }),
+    },
     terminal,
-    cli: {
-      system: {
-        os: Deno.build.os,
-        env: envFrom({
-          AUTHCTL_CONFIG_DIR: "/nonexistent/authctl-test",
-          ...vars,
-        }),
-      },
-      terminal,
-      clock: systemClock,
-      browser: { open: () => Promise.resolve(false) },
-      signal: new AbortController().signal,
-      build: {
-        ...buildInfo,
-        name: "acmectl",
-        issuer: "https://login.acme.test",
-        clientId: "acme-cli",
-      },
-      environment: () =>
-        detectEnvironment({ os: "linux", env: envFrom({}) }, terminal),
-      processes: {
-        run: () => Promise.reject(new Error("no programs in these tests")),
-      },
+    clock: systemClock,
+    browser: { open: () => Promise.resolve(false) },
+    signal: new AbortController().signal,
+    build: {
+      ...buildInfo,
+      name: "acmectl",
+      issuer: "https://login.acme.test",
+      clientId: "acme-cli",
+    },
+    environment: () =>
+      detectEnvironment({ os: "linux", env: envFrom({}) }, terminal),
+    processes: {
+      run: () => Promise.reject(new Error("no programs in these tests")),
     },
   };
+  return { terminal, cli };
 }
 
 Deno.test("cli: version --json shows the build and its baked settings", async () => {
@@ -138,11 +136,11 @@ Deno.test("cli: exec hands everything after the program's name to the program", 
       env: Record<string, string>;
     }[] = [];
     cli.processes = {
-      run: (command: string, args: string[], env: Record<string, string>) => {
+      run: (command, args, env) => {
         seen.push({ command, args, env });
         return Promise.resolve(7);
       },
-    } as unknown as typeof cli.processes;
+    };
     assertEquals(await runCli(args, cli), 7, args.join(" "));
     assertEquals(seen[0].command, "sh");
     assertEquals(seen[0].args, ["-c", "echo $X", "--env", "Y"]);
