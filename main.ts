@@ -21,7 +21,10 @@ import { detectEnvironment } from "./src/platform/environment.ts";
 import { Interrupts } from "./src/platform/interrupts.ts";
 import { keepLoopbackOffProxies } from "./src/platform/proxy.ts";
 import { redact } from "./src/oauth/redact.ts";
-import { denoProcessRunner } from "./src/platform/process.ts";
+import {
+  denoCommandCapture,
+  denoProcessRunner,
+} from "./src/platform/process.ts";
 import { denoTerminal } from "./src/platform/terminal.ts";
 
 // Messages name the build's own variables (ACMECTL_GIT_HOSTS…).
@@ -66,6 +69,7 @@ try {
       terminal.stdinIsTerminal,
       withheld,
     ),
+    capture: denoCommandCapture(withheld),
   });
 } catch (err) {
   code = report(err);

@@ -53,6 +53,8 @@ export {
 export { AuthctlError, ExitCode, NotLoggedInError } from "./src/errors.ts";
 export type { Revocation } from "./src/app/logout.ts";
 export {
+  EXCHANGE_METHODS,
+  type ExchangeMethod,
   PROVIDER_NAMES,
   STORAGE_MODES,
   type StorageMode,
@@ -66,6 +68,7 @@ export type {
 export type {
   CredentialOrigin,
   DpopKey,
+  FederatedOrigin,
   IdentityClaims,
   StoredCredential,
   StoreLocation,

@@ -169,13 +169,15 @@ Deno.test("README: the Usage block lists every command and flag of --help, and n
   const common = commonFlags();
   const top = await help([]);
   const commands = helpCommands(top);
-  const profileSubs = helpCommands(await help(["profiles"]));
-  // Every command, subcommand and the program itself.
-  const paths = [
-    "",
-    ...commands.filter((c) => c !== "profiles"),
-    ...profileSubs.filter((s) => s !== "help").map((s) => `profiles ${s}`),
-  ];
+  // Every command, every subcommand of a group (profiles, ci), and the
+  // program itself.
+  const paths = [""];
+  for (const command of commands) {
+    const subs = helpCommands(await help([command]))
+      .filter((sub) => sub !== "help");
+    if (subs.length) paths.push(...subs.map((sub) => `${command} ${sub}`));
+    else paths.push(command);
+  }
   const mismatches: string[] = [];
   for (const path of paths) {
     const { flags: shown, positives } = helpFlagsWithPairs(

@@ -10,7 +10,7 @@
 
 import type { Settings } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
-import type { RedirectShape } from "../config/provider_settings.ts";
+import type { RedirectShape } from "../config/redirect.ts";
 import {
   clientIsKnown,
   type ClientRegistrationRequest,

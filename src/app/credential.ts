@@ -233,7 +233,17 @@ export function isIdTokenFresh(
 
 /** Whether a refresh could renew the access token. */
 export function canRefresh(credential: StoredCredential): boolean {
-  return Boolean(credential.refreshToken) && !credential.unusable;
+  return !credential.unusable &&
+    (Boolean(credential.refreshToken) || renewable(credential));
+}
+
+/**
+ * Whether new tokens come without a refresh token and without a person: a
+ * CI token exchanged again, or the client credentials grant.
+ */
+export function renewable(credential: StoredCredential): boolean {
+  return credential.flow === "federated" ||
+    credential.flow === "client_credentials";
 }
 
 /** The "not logged in" error for a profile, with the fix. */

@@ -12,6 +12,8 @@ import type { BrowserOpener } from "../platform/browser.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Environment } from "../platform/environment.ts";
 import type { Shield } from "../platform/interrupts.ts";
+import type { Env } from "../platform/env.ts";
+import type { CommandCapture } from "../platform/process.ts";
 import type { Terminal } from "../platform/terminal.ts";
 import type { ProfileLocks } from "../store/lock.ts";
 import type { RegistrationCache } from "../store/registration_cache.ts";
@@ -69,6 +71,13 @@ export interface AppDeps {
    * it, a login that must register does so every time.
    */
   registrations?: RegistrationCache;
+  /**
+   * The job's environment, where a CI puts its OIDC token (the build's own
+   * variables branded); without it, none is found.
+   */
+  env?: Env;
+  /** Runs a CI's agent for its token (Buildkite); default: none can run. */
+  capture?: CommandCapture;
 }
 
 /** What handing out a token needs (and, when it is due, a refresh). */
@@ -82,4 +91,6 @@ export type TokenDeps = Pick<
   | "connect"
   | "registrations"
   | "shield"
+  | "env"
+  | "capture"
 >;

@@ -38,6 +38,7 @@ import {
   settingsMismatch,
 } from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
+import { obtainUnattended, unattendedMode } from "./unattended.ts";
 
 /** Options of {@linkcode login}. */
 export interface LoginOptions {
@@ -56,6 +57,8 @@ export interface LoginOptions {
    * follows the MCP order and the metadata must list S256.
    */
   namedByResource?: string;
+  /** `--client-credentials`: a service account's login, no person. */
+  clientCredentials?: boolean;
 }
 
 /** What a login achieved. */
@@ -76,6 +79,22 @@ export async function login(
   // A client ID may be obtained from the provider itself (below).
   requireProviderSettings(settings, { clientId: false });
   requireKindWithEndpoints(settings.provider);
+  // Without a person (a CI job, a service account): no flow, no terminal.
+  const unattended = unattendedMode(
+    settings,
+    options.clientCredentials ?? false,
+  );
+  if (unattended) {
+    requireProviderSettings(settings);
+    const cached = options.force
+      ? undefined
+      : await freshCached(deps, settings);
+    if (cached) return { loggedIn: false, credential: cached };
+    const placement = await deps.store.place(settings.profile);
+    const credential = await obtainUnattended(deps, settings, unattended);
+    await saveLocked(deps, settings.profile, () => placement.save(credential));
+    return { loggedIn: true, credential };
+  }
   const request: FlowRequest = {
     flow: options.flow,
     noBrowser: options.noBrowser ?? false,
@@ -84,15 +103,8 @@ export async function login(
   const environment = deps.environment();
   preflight(request, environment);
   if (!options.force) {
-    const cached = await deps.store.get(settings.profile).catch(() =>
-      undefined
-    );
-    if (
-      cached && !settingsMismatch(cached, settings) &&
-      isFresh(cached, deps.clock.now())
-    ) {
-      return { loggedIn: false, credential: cached };
-    }
+    const cached = await freshCached(deps, settings);
+    if (cached) return { loggedIn: false, credential: cached };
   }
   // Before anyone is asked to approve: a login that cannot be saved fails now.
   const placement = await deps.store.place(settings.profile);
@@ -172,6 +184,18 @@ export async function login(
     );
   }
   return { loggedIn: true, credential };
+}
+
+/** The stored credential, when it is for these settings and still fresh. */
+async function freshCached(
+  deps: Pick<AppDeps, "store" | "clock">,
+  settings: Settings,
+): Promise<StoredCredential | undefined> {
+  const cached = await deps.store.get(settings.profile).catch(() => undefined);
+  return cached && !settingsMismatch(cached, settings) &&
+      isFresh(cached, deps.clock.now())
+    ? cached
+    : undefined;
 }
 
 /**

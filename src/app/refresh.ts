@@ -21,6 +21,7 @@ import {
   loadCredential,
   loginCommand,
   notLoggedIn,
+  renewable,
 } from "./credential.ts";
 import type { AppDeps, TokenDeps } from "./deps.ts";
 import type { Shield } from "../platform/interrupts.ts";
@@ -72,6 +73,12 @@ export async function freshCredential(
     const current = await loadCredential(deps.store, settings);
     if (enough(current, deps.clock.now(), minTtlMs)) return current;
     if (!canRefresh(current)) throw expired(settings, current, options.force);
+    // Obtained without a person (a CI token exchanged, client credentials):
+    // no refresh token to lose; the same grant again.
+    if (!current.refreshToken && renewable(current)) {
+      const { renewUnattended } = await import("./unattended.ts");
+      return await renewUnattended(deps, settings, current);
+    }
     // Until the refresh request is sent, an interruption cancels (nothing
     // is lost yet); from then on, the shield defers it until the answer is
     // saved. `guard` is the signal of everything before.

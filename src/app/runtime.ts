@@ -12,6 +12,8 @@ import type { Clock } from "../platform/clock.ts";
 import type { Environment } from "../platform/environment.ts";
 import type { Shield } from "../platform/interrupts.ts";
 import type { Terminal } from "../platform/terminal.ts";
+import type { Env } from "../platform/env.ts";
+import type { CommandCapture } from "../platform/process.ts";
 import { FileLocks } from "../store/lock.ts";
 import { MemoryStore } from "../store/memory_store.ts";
 import {
@@ -39,6 +41,10 @@ export interface RuntimeOptions {
   environment: () => Environment;
   /** How long to wait for another process's refresh, in milliseconds. */
   lockWaitMs?: number;
+  /** The job's environment, where a CI puts its OIDC token. */
+  env?: Env;
+  /** Runs a CI's agent for its token. */
+  capture?: CommandCapture;
 }
 
 /** The use cases' dependencies. */
@@ -64,6 +70,8 @@ export function createAppDeps(options: RuntimeOptions): AppDeps {
     environment: options.environment,
     network: options.network,
     appName: options.appName,
+    env: options.env,
+    capture: options.capture,
     registrations: options.storage === "memory"
       ? new MemoryRegistrationCache()
       : new FileRegistrationCache(options.configDir),

@@ -7,7 +7,11 @@
 
 import type { Settings } from "../config/settings.ts";
 import { AuthctlError } from "../errors.ts";
-import type { IdentityClaims, StoreLocation } from "../store/types.ts";
+import type {
+  FederatedOrigin,
+  IdentityClaims,
+  StoreLocation,
+} from "../store/types.ts";
 import {
   canRefresh,
   isFresh,
@@ -83,6 +87,11 @@ export interface StatusReport {
    * `cnf.jkt`), or null for bearer tokens.
    */
   dpopThumbprint: string | null;
+  /**
+   * For credentials obtained with a CI job's token: its source (`github`,
+   * `file:…`), issuer and subject; otherwise null.
+   */
+  federated: FederatedOrigin | null;
   /** Where the credentials are kept. */
   storage: StoreLocation;
 }
@@ -112,6 +121,7 @@ export async function status(
     canRefresh: null,
     flow: null,
     dpopThumbprint: null,
+    federated: null,
   };
   if (settings.envToken) {
     return {
@@ -194,5 +204,6 @@ export async function status(
     canRefresh: refreshable,
     flow: credential.flow,
     dpopThumbprint: credential.dpop?.jkt ?? null,
+    federated: credential.federated ?? null,
   };
 }

@@ -102,6 +102,8 @@ export async function commandContext(
       shield: cli.shield,
       environment: cli.environment,
       network: networkOptions(flags, cli),
+      env: cli.system.env,
+      capture: cli.capture,
     }),
   };
 }

@@ -44,6 +44,14 @@ export function examplesFor(path: string, name: string): string[] {
       `${name} verify --issuer https://login.example.com --audience cli --audience cli-ci TOKEN`,
     ],
     logout: [`${name} logout`, `${name} logout --all`],
+    ci: [
+      `${name} ci claims github --federated-audience api://AzureADTokenExchange`,
+      `${name} ci claims auto --json`,
+    ],
+    "ci claims": [
+      `${name} ci claims github --federated-audience api://AzureADTokenExchange`,
+      `${name} ci claims file:/var/run/secrets/tokens/ci --json`,
+    ],
     version: [`${name} version`, `${name} version --json`],
     profiles: [
       `${name} profiles add stage --issuer https://login.stage.example --client-id cli-stage`,

@@ -39,6 +39,7 @@ interface LoginFlags extends CommonFlags, ProviderFlags {
   readonly tokenStdin?: boolean;
   readonly withToken?: string;
   readonly validateUrl?: string;
+  readonly clientCredentials?: boolean;
 }
 
 /** Builds the `login` command (when it runs, or for help). */
@@ -86,6 +87,9 @@ export const loginCommand = () =>
         validateUrl: text(
           "check a given token with a GET here instead of the userinfo endpoint",
           "url",
+        ),
+        clientCredentials: toggle(
+          "log a service account in with the client credentials grant: its secret (AUTHCTL_CLIENT_SECRET) or its key (client_auth private_key_jwt)",
         ),
       },
     },
@@ -137,6 +141,7 @@ export const loginCommand = () =>
         qr: flags.qr,
         timeoutMs,
         force: flags.force,
+        clientCredentials: flags.clientCredentials,
       };
       // Loaded only by login: keeps oauth4webapi and jose off `token`'s path.
       const { isResourceLogin, loginToResource } = await import(
@@ -158,8 +163,10 @@ export const loginCommand = () =>
         return;
       }
       const { login } = await import("../app/login.ts");
+      const { describeUnattended } = await import("../app/unattended.ts");
       const result = await login(deps, settings, options);
-      const who = describeIdentity(result.credential.identity);
+      const who = describeIdentity(result.credential.identity) +
+        describeUnattended(result.credential);
       const expiry = result.credential.expiresAt === undefined
         ? ""
         : ` (access token expires ${

@@ -37,6 +37,7 @@ const COMMANDS = {
   version: () => import("./version.ts").then((m) => m.versionCommand()),
   profiles: () => import("./profiles.ts").then((m) => m.profilesRoutes()),
   api: () => import("./api.ts").then((m) => m.apiCommand()),
+  ci: () => import("./ci.ts").then((m) => m.ciRoutes()),
   completion: () =>
     import("./completion.ts").then((m) => m.completionCommand()),
   help: () => import("./help.ts").then((m) => m.helpCommand()),

@@ -69,6 +69,14 @@ export const statusCommand = () =>
         if (report.canRefresh !== null && !report.mismatch) {
           lines.push(["Can refresh", report.canRefresh ? "yes" : "no"]);
         }
+        if (report.federated) {
+          lines.push([
+            "Federated",
+            `${report.federated.source}${
+              report.federated.sub ? ` (sub ${report.federated.sub})` : ""
+            }`,
+          ]);
+        }
         if (report.dpopThumbprint) {
           lines.push([
             "Bound to",

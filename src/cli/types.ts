@@ -12,7 +12,7 @@ import type { Clock } from "../platform/clock.ts";
 import type { SystemInfo } from "../platform/env.ts";
 import type { Environment } from "../platform/environment.ts";
 import type { Shield } from "../platform/interrupts.ts";
-import type { ProcessRunner } from "../platform/process.ts";
+import type { CommandCapture, ProcessRunner } from "../platform/process.ts";
 import type { Terminal } from "../platform/terminal.ts";
 
 /** The platform the CLI runs on, built by `main.ts` or a test. */
@@ -30,4 +30,6 @@ export interface CliDeps {
   environment: () => Environment;
   /** Runs programs for `exec`. */
   processes: ProcessRunner;
+  /** Runs a CI's agent for its OIDC token (Buildkite). */
+  capture?: CommandCapture;
 }

@@ -28,5 +28,19 @@ export const PROVIDER_NAMES = [
   "microsoft",
 ] as const;
 
+/**
+ * How a provider takes a CI job's OIDC token: RFC 8693 token exchange, an
+ * RFC 7523 client assertion (with the client credentials grant), or the
+ * RFC 7523 jwt-bearer grant.
+ */
+export const EXCHANGE_METHODS = [
+  "token-exchange",
+  "client-assertion",
+  "jwt-bearer",
+] as const;
+
+/** `exchange`: one of {@linkcode EXCHANGE_METHODS}. */
+export type ExchangeMethod = typeof EXCHANGE_METHODS[number];
+
 /** `provider`: the kind of provider, or a known one with its presets. */
 export type ProviderName = typeof PROVIDER_NAMES[number];

@@ -8,6 +8,7 @@
  */
 
 import type { ClientAuthMethod, ProviderName } from "./provider_settings.ts";
+import type { ExchangeMethod } from "./modes.ts";
 
 /** Endpoints a preset derives from the issuer (its base URL). */
 export interface PresetEndpoints {
@@ -55,6 +56,15 @@ export interface Preset {
   tenantTemplate?: { authorities: readonly string[] };
   /** The fix to name when a login ends without a refresh token. */
   refreshHint?: string;
+  /** How it takes a CI job's OIDC token (default `token-exchange`). */
+  exchange?: ExchangeMethod;
+  /** The audience to ask a CI for when none is configured. */
+  federatedAudience?: string;
+  /**
+   * What to compare when an exchange is refused with one of its documented
+   * error codes (looked for in the error description).
+   */
+  exchangeHints?: Record<string, string>;
 }
 
 /** GitHub's API: api.github.com for github.com, `/api/v3` elsewhere (GHES). */
@@ -122,6 +132,19 @@ export const PRESETS: Record<ProviderName, Preset> = {
     tenantTemplate: { authorities: ["common", "organizations"] },
     refreshHint:
       "check that the app registration allows public client flows and the offline_access permission",
+    // A federated credential: the CI token as a client assertion.
+    exchange: "client-assertion",
+    federatedAudience: "api://AzureADTokenExchange",
+    exchangeHints: {
+      AADSTS700213:
+        "no federated credential of the app matches: compare its issuer and subject with the iss and sub above, exactly (case-sensitive)",
+      AADSTS7002138:
+        "no federated credential of the app matches: compare its issuer and subject with the iss and sub above, exactly (case-sensitive)",
+      AADSTS70021:
+        "no federated credential matches the token's audience: the CI token's aud must be the credential's audience (api://AzureADTokenExchange)",
+      AADSTS700024:
+        "the CI token is outside its valid time range (it expired): ask the CI for a new one, which authctl does on the next run",
+    },
   },
 };
 

@@ -11,22 +11,30 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { checkRedirectUri } from "./redirect.ts";
 import { requireSecureUrl } from "../platform/env.ts";
 
 export { PROVIDER_NAMES, type ProviderName } from "./modes.ts";
-import { PROVIDER_NAMES, type ProviderName } from "./modes.ts";
+import {
+  EXCHANGE_METHODS,
+  type ExchangeMethod,
+  PROVIDER_NAMES,
+  type ProviderName,
+} from "./modes.ts";
 
 /** `client_auth`: how the client authenticates at the token endpoint. */
 export type ClientAuthMethod =
   | "none"
   | "client_secret_post"
-  | "client_secret_basic";
+  | "client_secret_basic"
+  | "private_key_jwt";
 
 /** The values of {@linkcode ClientAuthMethod}. */
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   "none",
   "client_secret_post",
   "client_secret_basic",
+  "private_key_jwt",
 ];
 
 /**
@@ -94,6 +102,25 @@ export interface ProviderSettings {
    * it) or `always`.
    */
   dpop?: DpopMode;
+  /**
+   * Where a CI job's OIDC token comes from (`github`, `gitlab`, `circleci`,
+   * `buildkite`, `azure-pipelines`, `bitbucket`, `file:PATH`, `env:NAME`,
+   * `auto`): `login` exchanges it at the provider instead of asking a person.
+   */
+  federated?: string;
+  /** The audience to ask the CI for, where the job may choose it. */
+  federatedAudience?: string;
+  /** How the provider takes the CI token (default: the preset's). */
+  exchange?: ExchangeMethod;
+  /** RFC 8693 `subject_token_type` (default `…:token-type:jwt`). */
+  subjectTokenType?: string;
+  /** RFC 8693 `requested_token_type`, sent when set. */
+  requestedTokenType?: string;
+  /**
+   * A PEM (PKCS #8) or JWK file with the private key that signs the
+   * client's assertions (`client_auth = "private_key_jwt"`).
+   */
+  clientKeyFile?: string;
 }
 
 /** `dpop`: when tokens are bound to a key the CLI holds. */
@@ -283,6 +310,64 @@ const SETTINGS_TABLE = [
     brief:
       "bind tokens to a key (DPoP, RFC 9449): never (the default), auto (when the provider supports it) or always",
   },
+  {
+    key: "federated",
+    flag: "federated",
+    env: "AUTHCTL_FEDERATED",
+    profile: "federated",
+    build: "AUTHCTL_BUILD_FEDERATED",
+    kind: { type: "text" },
+    brief:
+      "log in with the CI job's own OIDC token, no stored secret: github, gitlab, circleci, buildkite, azure-pipelines, bitbucket, file:PATH, env:NAME or auto",
+  },
+  {
+    key: "federatedAudience",
+    flag: "federated-audience",
+    env: "AUTHCTL_FEDERATED_AUDIENCE",
+    profile: "federated_audience",
+    build: "AUTHCTL_BUILD_FEDERATED_AUDIENCE",
+    kind: { type: "text" },
+    brief:
+      "the audience to ask the CI for, where the job chooses it (GitHub, Buildkite, Azure Pipelines)",
+  },
+  {
+    key: "exchange",
+    flag: "exchange",
+    env: "AUTHCTL_EXCHANGE",
+    profile: "exchange",
+    build: "AUTHCTL_BUILD_EXCHANGE",
+    kind: { type: "enum", values: EXCHANGE_METHODS },
+    brief:
+      "how the provider takes the CI token: token-exchange (RFC 8693), client-assertion or jwt-bearer (RFC 7523); default: the provider's",
+  },
+  {
+    key: "subjectTokenType",
+    flag: "subject-token-type",
+    env: "AUTHCTL_SUBJECT_TOKEN_TYPE",
+    profile: "subject_token_type",
+    build: "AUTHCTL_BUILD_SUBJECT_TOKEN_TYPE",
+    kind: { type: "text" },
+    brief:
+      "the CI token's type in a token exchange (default urn:ietf:params:oauth:token-type:jwt)",
+  },
+  {
+    key: "requestedTokenType",
+    flag: "requested-token-type",
+    env: "AUTHCTL_REQUESTED_TOKEN_TYPE",
+    profile: "requested_token_type",
+    build: "AUTHCTL_BUILD_REQUESTED_TOKEN_TYPE",
+    kind: { type: "text" },
+    brief: "the token type to ask for in a token exchange (sent when set)",
+  },
+  {
+    key: "clientKeyFile",
+    env: "AUTHCTL_CLIENT_KEY_FILE",
+    profile: "client_key_file",
+    build: "AUTHCTL_BUILD_CLIENT_KEY_FILE",
+    kind: { type: "text" },
+    brief:
+      "a PEM (PKCS #8) or JWK file with the key that signs the client's assertions (client_auth private_key_jwt)",
+  },
 ] as const satisfies readonly ProviderSettingSpec[];
 
 /** Every provider setting (see the table above). */
@@ -409,50 +494,6 @@ function checkResource(value: string, from: string): string {
     throw new UsageError(
       "invalid_resource",
       `Invalid resource "${value}" (from ${from}): a resource has no fragment (RFC 8707 §2).`,
-    );
-  }
-  return value;
-}
-
-/** The parts of a loopback redirect URI setting. */
-export interface RedirectShape {
-  /** "127.0.0.1", "[::1]" or "localhost". */
-  host: "127.0.0.1" | "[::1]" | "localhost";
-  /** The path, e.g. "/callback". */
-  path: string;
-  /** A fixed port, or undefined for the ephemeral port (or `ports`). */
-  port?: number;
-}
-
-/** The default redirect URI shape: `http://127.0.0.1:PORT/callback`. */
-export const DEFAULT_REDIRECT: RedirectShape = {
-  host: "127.0.0.1",
-  path: "/callback",
-};
-
-/** Parses a redirect URI setting into its shape. */
-export function parseRedirectUri(value: string): RedirectShape {
-  const url = new URL(checkRedirectUri(value, "the redirect URI"));
-  return {
-    host: url.hostname as RedirectShape["host"],
-    path: url.pathname,
-    port: url.port ? Number(url.port) : undefined,
-  };
-}
-
-function checkRedirectUri(value: string, from: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch { /* reported below */ }
-  if (
-    !url || url.protocol !== "http:" ||
-    !["127.0.0.1", "[::1]", "localhost"].includes(url.hostname) ||
-    url.search || url.hash || url.username || url.password
-  ) {
-    throw new UsageError(
-      "invalid_redirect_uri",
-      `Invalid redirect_uri "${value}" (from ${from}): use http://127.0.0.1, http://[::1] or http://localhost, with any path and an optional port, e.g. "http://localhost/callback" (RFC 8252 §7.3).`,
     );
   }
   return value;

@@ -8,10 +8,7 @@
  * @module
  */
 
-import {
-  DEFAULT_REDIRECT,
-  type RedirectShape,
-} from "../config/provider_settings.ts";
+import { DEFAULT_REDIRECT, type RedirectShape } from "../config/redirect.ts";
 import { AuthctlError, UsageError } from "../errors.ts";
 import { pageResponse } from "./callback_page.ts";
 

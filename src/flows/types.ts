@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { RedirectShape } from "../config/provider_settings.ts";
+import type { RedirectShape } from "../config/redirect.ts";
 import type { Settings } from "../config/settings.ts";
 import type {
   AuthorizationRequest,

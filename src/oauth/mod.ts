@@ -74,8 +74,26 @@ export {
   type SessionInit,
   type TokenSet,
   withClient,
+  withClientKey,
   withDpop,
 } from "./session.ts";
 export { userInfoRequest } from "./userinfo.ts";
 export { withKnownClaims } from "../store/identity.ts";
 export { createPkce, randomToken } from "./pkce.ts";
+export {
+  checkCiSource,
+  CI_SOURCES,
+  type CiToken,
+  type CiTokenContext,
+  describeCiSource,
+  detectCi,
+  fetchCiToken,
+} from "./ci_token.ts";
+export {
+  claimsLine,
+  clientAssertionGrant,
+  clientCredentialsGrant,
+  jwtBearerGrant,
+  tokenExchangeGrant,
+  type UnattendedRequest,
+} from "./federation.ts";

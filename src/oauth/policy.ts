@@ -8,13 +8,15 @@
  */
 
 import type * as oauth from "oauth4webapi";
+import type {
+  ClientAuthMethod,
+  ProviderSettings,
+} from "../config/provider_settings.ts";
 import {
-  type ClientAuthMethod,
   DEFAULT_REDIRECT,
   parseRedirectUri,
-  type ProviderSettings,
   type RedirectShape,
-} from "../config/provider_settings.ts";
+} from "../config/redirect.ts";
 import type { Preset } from "../config/presets.ts";
 
 /** The grant type of RFC 8628. */

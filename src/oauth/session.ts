@@ -83,6 +83,8 @@ export interface ProviderSession {
   readonly keys?: ProviderKeys;
   /** The DPoP key the tokens are bound to, when they are. */
   readonly dpop?: DpopBinding;
+  /** The key that signs the client's assertions (`private_key_jwt`). */
+  readonly clientKey?: oauth.PrivateKey;
 }
 
 /** What {@linkcode createSession} needs: the outcome of discovery. */
@@ -190,6 +192,80 @@ export async function withDpop(
 }
 
 /**
+ * The session with the client's signing key loaded, when the client
+ * authenticates with `private_key_jwt`: a PKCS #8 PEM or a JWK file, named by
+ * `client_key_file`; else the session as it is. Call before a grant that
+ * authenticates the client.
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc7523.html#section-2.2}
+ * @see {@link https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication}
+ */
+export async function withClientKey(
+  session: ProviderSession,
+): Promise<ProviderSession> {
+  const path = session.settings.clientKeyFile;
+  if (clientAuthMethod(session) !== "private_key_jwt" || !path) return session;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (cause) {
+    throw new UsageError(
+      "client_key_unreadable",
+      `Cannot read the client key file "${path}": ${
+        (cause as Error).message
+      }. Name a PEM (PKCS #8) or JWK file with AUTHCTL_CLIENT_KEY_FILE or client_key_file.`,
+      { cause },
+    );
+  }
+  const clientKey = await importClientKey(text, path);
+  return Object.freeze({ ...session, clientKey });
+}
+
+/** A private key from a PKCS #8 PEM or a JWK (its `kid` kept). */
+async function importClientKey(
+  text: string,
+  path: string,
+): Promise<oauth.PrivateKey> {
+  const invalid = (cause?: unknown) =>
+    new UsageError(
+      "client_key_invalid",
+      `The client key file "${path}" holds no private key authctl can use: give an RSA, EC (P-256, P-384) or Ed25519 key as PKCS #8 PEM ("-----BEGIN PRIVATE KEY-----") or as a JWK with its "d".`,
+      { cause },
+    );
+  if (text.trimStart().startsWith("{")) {
+    let jwk: jose.JWK;
+    try {
+      jwk = JSON.parse(text);
+    } catch (cause) {
+      throw invalid(cause);
+    }
+    if (!jwk.d) throw invalid();
+    const alg = jwk.alg ?? algorithmOf(jwk.kty, jwk.crv);
+    if (!alg) throw invalid();
+    try {
+      const key = await jose.importJWK(jwk, alg) as CryptoKey;
+      return { key, kid: jwk.kid };
+    } catch (cause) {
+      throw invalid(cause);
+    }
+  }
+  for (const alg of ["RS256", "ES256", "ES384", "EdDSA"]) {
+    try {
+      return { key: await jose.importPKCS8(text, alg) };
+    } catch { /* another kind of key */ }
+  }
+  throw invalid();
+}
+
+/** The signing algorithm of a JWK's key type. */
+function algorithmOf(kty?: string, crv?: string): string | undefined {
+  if (kty === "RSA") return "RS256";
+  if (kty === "EC") return crv === "P-384" ? "ES384" : "ES256";
+  if (kty === "OKP") return "EdDSA";
+  return undefined;
+}
+
+/**
  * The client as oauth4webapi takes it.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc6749.html#section-2.2}
@@ -226,6 +302,15 @@ export function clientAuth(
 ): oauth.ClientAuth {
   const method = clientAuthMethod(session, flow);
   if (method === "none") return oauth.None();
+  if (method === "private_key_jwt") {
+    if (!session.clientKey) {
+      throw new UsageError(
+        "client_key_missing",
+        `client_auth = "private_key_jwt" needs the client's private key, and none is configured. Name its PEM or JWK file with AUTHCTL_CLIENT_KEY_FILE or client_key_file in the profile.`,
+      );
+    }
+    return oauth.PrivateKeyJwt(session.clientKey);
+  }
   const secret = session.settings.clientSecret;
   if (!secret) {
     throw new UsageError(

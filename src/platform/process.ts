@@ -94,3 +94,52 @@ export function denoProcessRunner(
     },
   };
 }
+
+/** What a program printed, and how it ended. */
+export interface CommandOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a program to completion and captures its output (a CI's agent that
+ * prints a token): no stdin, this process's environment less `withheld`.
+ */
+export type CommandCapture = (
+  command: string,
+  args: string[],
+) => Promise<CommandOutput>;
+
+/** The real {@linkcode CommandCapture}. */
+export function denoCommandCapture(
+  withheld: readonly string[] = [],
+): CommandCapture {
+  return async (command, args) => {
+    let out: Deno.CommandOutput;
+    try {
+      out = await new Deno.Command(command, {
+        args,
+        ...childEnvironment(withheld),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        throw new CommandError(
+          "command_not_found",
+          `Command "${command}" was not found. Run this where it is installed (on the CI's agent), or check PATH.`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    const text = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: text.decode(out.stdout),
+      stderr: text.decode(out.stderr),
+    };
+  };
+}

@@ -23,15 +23,18 @@ export interface IdentityClaims {
 
 /**
  * Where a credential came from: a login flow, a token given to
- * `login --token-stdin` (`token`), or `AUTHCTL_TOKEN` (`environment`, never
- * stored).
+ * `login --token-stdin` (`token`), `AUTHCTL_TOKEN` (`environment`, never
+ * stored), a CI job's token exchanged (`federated`), or a service
+ * account's client credentials (`client_credentials`).
  */
 export type CredentialOrigin =
   | "loopback"
   | "device"
   | "paste"
   | "token"
-  | "environment";
+  | "environment"
+  | "federated"
+  | "client_credentials";
 
 /** What a credential was obtained for: the settings it must match later. */
 export interface CredentialTarget {
@@ -148,6 +151,21 @@ export interface StoredCredential {
    * command refreshes it.
    */
   retiredAt?: number;
+  /**
+   * For a CI token exchanged at the provider: where it came from and whom
+   * it named (never the CI token itself).
+   */
+  federated?: FederatedOrigin;
+}
+
+/** Where a federated credential's CI token came from, and what it said. */
+export interface FederatedOrigin {
+  /** The source (`github`, `file:/var/run/…`), as resolved. */
+  source: string;
+  /** The CI token's issuer. */
+  iss?: string;
+  /** The CI token's subject (`repo:acme/app:ref:refs/heads/main`). */
+  sub?: string;
 }
 
 /** A DPoP key pair as stored: JWKs, the algorithm, the public key's thumbprint. */
