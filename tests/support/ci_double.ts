@@ -1,0 +1,119 @@
+/**
+ * A CI double built from the documented contracts (`../shared/PROVIDERS.md`,
+ * "CI jobs"): it signs real JWTs with jose and serves its JWKS and
+ * discovery, GitHub's token service (GET, the request token as a bearer
+ * token, `audience` appended to a URL that has a query already) and Azure
+ * Pipelines' (POST only, `api-version=7.1`, a service connection). It is
+ * strict: a wrong request token, a GET on the Azure endpoint or a missing
+ * audience is refused. Usable in-process (`handle`) or behind a server.
+ *
+ * @module
+ */
+
+import * as jose from "jose";
+
+/** The GitHub request token the double accepts. */
+export const GITHUB_REQUEST_TOKEN = "gh-request-token-1";
+/** The Azure Pipelines job token the double accepts. */
+export const AZURE_ACCESS_TOKEN = "azure-system-token-1";
+/** The Azure service connection the double knows. */
+export const AZURE_CONNECTION = "conn-1";
+
+/** A CI double. */
+export interface CiDouble {
+  /** Its issuer (the `iss` of its tokens). */
+  readonly issuer: string;
+  /** Tokens handed out, by path (`/github`, `/azure`) or `sign`. */
+  readonly issued: { via: string; aud: unknown }[];
+  /** The subject its tokens name. */
+  subject: string;
+  /** Lifetime of its tokens, in seconds. */
+  lifetime: number;
+  /** Answers one request (discovery, JWKS, the token services). */
+  handle(request: Request): Promise<Response>;
+  /** A token as the CI would give it, for `audience`. */
+  sign(audience: string | undefined, extra?: jose.JWTPayload): Promise<string>;
+  /** The variables GitHub Actions gives a job with `id-token: write`. */
+  githubEnv(base: string): Record<string, string>;
+  /** The variables Azure Pipelines gives a step that maps the job token. */
+  azureEnv(base: string): Record<string, string>;
+}
+
+/** A CI double whose tokens name `issuer` (where it is served). */
+export async function ciDouble(issuer: string): Promise<CiDouble> {
+  const { privateKey, publicKey } = await jose.generateKeyPair("ES256");
+  const jwk = { ...await jose.exportJWK(publicKey), kid: "ci-1", alg: "ES256" };
+  const double: CiDouble = {
+    issuer,
+    issued: [],
+    subject: "repo:acme/app:ref:refs/heads/main",
+    lifetime: 300,
+    async sign(audience, extra = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      let jwt = new jose.SignJWT({
+        repository: "acme/app",
+        ref: "refs/heads/main",
+        ...extra,
+      })
+        .setProtectedHeader({ alg: "ES256", kid: "ci-1", typ: "JWT" })
+        .setIssuer(issuer)
+        .setSubject(double.subject)
+        .setIssuedAt(now)
+        .setExpirationTime(now + double.lifetime)
+        .setJti(crypto.randomUUID());
+      if (audience) jwt = jwt.setAudience(audience);
+      return await jwt.sign(privateKey);
+    },
+    async handle(request) {
+      const url = new URL(request.url);
+      const auth = request.headers.get("authorization") ?? "";
+      switch (url.pathname) {
+        case "/.well-known/openid-configuration":
+          return Response.json({
+            issuer,
+            jwks_uri: `${issuer}/jwks`,
+            id_token_signing_alg_values_supported: ["ES256"],
+          });
+        case "/jwks":
+          return Response.json({ keys: [jwk] });
+        case "/github": {
+          if (request.method !== "GET") return status(405);
+          if (auth !== `bearer ${GITHUB_REQUEST_TOKEN}`) return status(401);
+          // The URL GitHub gives has a query already: audience is appended.
+          if (url.searchParams.get("api-version") !== "2.0") return status(400);
+          const audience = url.searchParams.get("audience") ?? undefined;
+          double.issued.push({ via: "/github", aud: audience });
+          return Response.json({ value: await double.sign(audience) });
+        }
+        case "/azure": {
+          if (request.method !== "POST") return status(405);
+          if (auth !== `Bearer ${AZURE_ACCESS_TOKEN}`) return status(401);
+          if (
+            url.searchParams.get("api-version") !== "7.1" ||
+            url.searchParams.get("serviceConnectionId") !== AZURE_CONNECTION
+          ) return status(400);
+          const audience = "api://AzureADTokenExchange";
+          double.issued.push({ via: "/azure", aud: audience });
+          return Response.json({ oidcToken: await double.sign(audience) });
+        }
+      }
+      return status(404);
+    },
+    githubEnv: (base) => ({
+      GITHUB_ACTIONS: "true",
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/github?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: GITHUB_REQUEST_TOKEN,
+    }),
+    azureEnv: (base) => ({
+      TF_BUILD: "True",
+      SYSTEM_OIDCREQUESTURI: `${base}/azure`,
+      SYSTEM_ACCESSTOKEN: AZURE_ACCESS_TOKEN,
+      AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: AZURE_CONNECTION,
+    }),
+  };
+  return double;
+}
+
+function status(code: number): Response {
+  return new Response(`refused (${code})`, { status: code });
+}
