@@ -23,8 +23,10 @@ export const AZURE_CONNECTION = "conn-1";
 export interface CiDouble {
   /** Its issuer (the `iss` of its tokens). */
   readonly issuer: string;
-  /** Tokens handed out, by path (`/github`, `/azure`) or `sign`. */
+  /** Tokens handed out by its token services (`/github`, `/azure`). */
   readonly issued: { via: string; aud: unknown }[];
+  /** Every token it signed: the secrets a test looks for in output. */
+  readonly signed: string[];
   /** The subject its tokens name. */
   subject: string;
   /** Lifetime of its tokens, in seconds. */
@@ -46,6 +48,7 @@ export async function ciDouble(issuer: string): Promise<CiDouble> {
   const double: CiDouble = {
     issuer,
     issued: [],
+    signed: [],
     subject: "repo:acme/app:ref:refs/heads/main",
     lifetime: 300,
     async sign(audience, extra = {}) {
@@ -62,7 +65,9 @@ export async function ciDouble(issuer: string): Promise<CiDouble> {
         .setExpirationTime(now + double.lifetime)
         .setJti(crypto.randomUUID());
       if (audience) jwt = jwt.setAudience(audience);
-      return await jwt.sign(privateKey);
+      const token = await jwt.sign(privateKey);
+      double.signed.push(token);
+      return token;
     },
     async handle(request) {
       const url = new URL(request.url);
