@@ -38,7 +38,11 @@ import {
   settingsMismatch,
 } from "./credential.ts";
 import type { AppDeps } from "./deps.ts";
-import { obtainUnattended, unattendedMode } from "./unattended.ts";
+import {
+  obtainUnattended,
+  unattendedMode,
+  unattendedNeedsClient,
+} from "./unattended.ts";
 
 /** Options of {@linkcode login}. */
 export interface LoginOptions {
@@ -85,7 +89,9 @@ export async function login(
     options.clientCredentials ?? false,
   );
   if (unattended) {
-    requireProviderSettings(settings);
+    requireProviderSettings(settings, {
+      clientId: unattendedNeedsClient(settings, unattended),
+    });
     const cached = options.force
       ? undefined
       : await freshCached(deps, settings);

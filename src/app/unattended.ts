@@ -8,6 +8,7 @@
  * @module
  */
 
+import { exchangeOf } from "../config/presets.ts";
 import type { Settings } from "../config/settings.ts";
 import { UsageError } from "../errors.ts";
 import type { ProviderSession, TokenSet } from "../oauth/mod.ts";
@@ -22,6 +23,21 @@ export type UnattendedDeps = Pick<
   AppDeps,
   "connect" | "clock" | "network" | "env" | "capture" | "signal"
 >;
+
+/**
+ * Whether `mode` needs a client ID: client credentials and a client
+ * assertion authenticate a client; a token exchange or a jwt-bearer grant
+ * may come from none (Google's STS takes no client).
+ */
+export function unattendedNeedsClient(
+  settings: Settings,
+  mode: UnattendedMode,
+): boolean {
+  return mode === "client_credentials" ||
+    exchangeOf(settings.provider) === "client-assertion" ||
+    settings.provider.clientAuth !== undefined &&
+      settings.provider.clientAuth !== "none";
+}
 
 /** Which grant: a CI token exchanged, or the client's credentials. */
 export type UnattendedMode = "federated" | "client_credentials";
@@ -121,9 +137,7 @@ async function exchange(
   token: string,
   request: { scopes: readonly string[]; audience?: string },
 ): Promise<TokenSet> {
-  switch (
-    settings.provider.exchange ?? session.preset.exchange ?? "token-exchange"
-  ) {
+  switch (exchangeOf(settings.provider)) {
     case "client-assertion":
       return await oauth.clientAssertionGrant(session, token, request);
     case "jwt-bearer":

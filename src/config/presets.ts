@@ -152,3 +152,14 @@ export const PRESETS: Record<ProviderName, Preset> = {
 export function presetOf(name: ProviderName | undefined): Preset {
   return PRESETS[name ?? "oidc"];
 }
+
+/**
+ * How the provider takes a CI job's token: the profile's `exchange`, else
+ * its preset's, else RFC 8693 token exchange.
+ */
+export function exchangeOf(
+  settings: { exchange?: ExchangeMethod; provider?: ProviderName },
+): ExchangeMethod {
+  return settings.exchange ?? presetOf(settings.provider).exchange ??
+    "token-exchange";
+}

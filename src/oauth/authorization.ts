@@ -70,7 +70,7 @@ export async function authorizationUrl(
   if (!endpoint) {
     throw new ProviderError(
       "no_authorization_endpoint",
-      `The provider "${session.issuer}" has no authorization endpoint in its metadata, so a browser login is impossible.`,
+      `The provider "${session.issuer}" has no authorization endpoint in its metadata, so a browser login is impossible. With a token endpoint alone, log in without a person (login --federated SOURCE, or login --client-credentials), or configure its authorization_endpoint.`,
     );
   }
   const params = new URLSearchParams();

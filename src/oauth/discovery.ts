@@ -85,16 +85,22 @@ export async function discover(
     keyCooldownMs: options.keyCooldownMs,
   };
   const given = definedEndpoints(settings);
-  if (Boolean(given.authorization_endpoint) !== Boolean(given.token_endpoint)) {
+  // A token endpoint alone: a server that issues tokens only without a
+  // person (Google's STS), said with provider = "oauth2".
+  const tokenOnly = settings.provider === "oauth2" && !!given.token_endpoint;
+  if (
+    !tokenOnly &&
+    Boolean(given.authorization_endpoint) !== Boolean(given.token_endpoint)
+  ) {
     throw new UsageError(
       "incomplete_endpoints",
       `Only the ${
         given.token_endpoint ? "token" : "authorization"
-      } endpoint is configured. Give authorization_endpoint and token_endpoint together (then no discovery is made), or neither.`,
+      } endpoint is configured. Give authorization_endpoint and token_endpoint together (then no discovery is made), or neither. (A token endpoint alone, for logins without a person such as --federated at Google's STS, goes with provider = "oauth2".)`,
     );
   }
   const derived = preset.endpoints?.(issuerUrl);
-  if (given.authorization_endpoint || derived) {
+  if (given.authorization_endpoint || derived || tokenOnly) {
     if (settings.provider === "oidc") {
       throw new UsageError(
         "oidc_without_discovery",

@@ -75,6 +75,7 @@ export async function tokenExchangeGrant(
   if (session.settings.requestedTokenType) {
     params.set("requested_token_type", session.settings.requestedTokenType);
   }
+  const [client, auth] = optionalClient(session);
   return await unattended(
     session,
     "token exchange",
@@ -82,12 +83,13 @@ export async function tokenExchangeGrant(
     () =>
       oauth.genericTokenEndpointRequest(
         session.metadata,
-        clientOf(session),
-        clientAuth(session),
+        client,
+        auth,
         TOKEN_EXCHANGE_GRANT,
         params,
         tokenRequestOptions(session, false),
       ),
+    client,
   );
 }
 
@@ -140,6 +142,7 @@ export async function jwtBearerGrant(
 ): Promise<TokenSet> {
   const params = grantParams(session, request);
   params.set("assertion", assertion);
+  const [client, auth] = optionalClient(session);
   return await unattended(
     session,
     "jwt-bearer grant",
@@ -147,12 +150,13 @@ export async function jwtBearerGrant(
     () =>
       oauth.genericTokenEndpointRequest(
         session.metadata,
-        clientOf(session),
-        clientAuth(session),
+        client,
+        auth,
         JWT_BEARER_GRANT,
         params,
         tokenRequestOptions(session, false),
       ),
+    client,
   );
 }
 
@@ -183,6 +187,27 @@ export async function clientCredentialsGrant(
   );
 }
 
+/**
+ * oauth4webapi holds a client ID even for a request that names none; this
+ * one is never sent (see {@linkcode optionalClient}).
+ */
+const NO_CLIENT_ID = "urn:authctl:no-client";
+
+/** Sends nothing: a request from no client (Google's STS takes none). */
+const noClientAuth: oauth.ClientAuth = () => {};
+
+/**
+ * The client and its authentication for a grant where a client is
+ * optional (token exchange, jwt-bearer): the configured one, or, with no
+ * client ID configured, none at all: no `client_id`, no credentials.
+ */
+function optionalClient(
+  session: ProviderSession,
+): [oauth.Client, oauth.ClientAuth] {
+  if (session.clientId) return [clientOf(session), clientAuth(session)];
+  return [{ ...clientOf(session), client_id: NO_CLIENT_ID }, noClientAuth];
+}
+
 /** `scope` and the RFC 8707 resources, as every one of these grants sends. */
 function grantParams(
   session: ProviderSession,
@@ -203,6 +228,7 @@ async function unattended(
   what: string,
   assertion: string | undefined,
   send: () => Promise<Response>,
+  client: oauth.Client = clientOf(session),
 ): Promise<TokenSet> {
   let result: oauth.TokenEndpointResponse;
   try {
@@ -210,7 +236,7 @@ async function unattended(
       const response = await send();
       return await oauth.processGenericTokenEndpointResponse(
         session.metadata,
-        timedClient(session),
+        { ...timedClient(session), client_id: client.client_id },
         response,
       );
     });

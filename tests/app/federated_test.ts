@@ -18,10 +18,11 @@ import { type CiDouble, ciDouble } from "../support/ci_double.ts";
 import {
   type InProcessProvider,
   inProcessProvider,
-  type SeenRequest,
 } from "../support/in_process.ts";
+import { entraDouble, stsDouble } from "../support/token_services.ts";
 import { login } from "../../src/app/login.ts";
 import { getToken } from "../../src/app/token.ts";
+import type { Settings } from "../../src/config/settings.ts";
 import { envFrom } from "../../src/platform/env.ts";
 
 const LOGIN = { flow: "auto", timeoutMs: 1000 };
@@ -101,58 +102,6 @@ Deno.test("federated: RFC 8693 token exchange with exactly the configured scope 
   assertEquals(JSON.stringify(saved).includes(token), false);
 });
 
-/**
- * An Entra-style token endpoint: the CI token as a client assertion, its
- * `aud` api://AzureADTokenExchange, its `iss` and `sub` those of a
- * federated credential, exactly. `check` off: the negative control.
- */
-function entra(
-  ci: CiDouble,
-  credential: { iss: string; sub: string },
-  check = { audience: true, subject: true },
-) {
-  let n = 0;
-  return async (r: SeenRequest) => {
-    const error = (code: string, text: string) =>
-      Response.json({
-        error: "invalid_client",
-        error_description: `${code}: ${text}`,
-      }, { status: 401 });
-    if (
-      r.form.get("grant_type") !== "client_credentials" ||
-      r.form.get("client_assertion_type") !==
-        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" ||
-      r.form.get("scope") !== "api://deploy/.default"
-    ) return Response.json({ error: "invalid_request" }, { status: 400 });
-    const { payload } = await jose.jwtVerify(
-      r.form.get("client_assertion")!,
-      await ciKeys(ci),
-    ).catch(() => ({ payload: undefined }));
-    if (!payload) {
-      return error(
-        "AADSTS700024",
-        "Client assertion is not within its valid time range.",
-      );
-    }
-    if (check.audience && payload.aud !== "api://AzureADTokenExchange") {
-      return error(
-        "AADSTS70021",
-        "No matching federated identity record found for presented assertion audience.",
-      );
-    }
-    if (
-      check.subject &&
-      (payload.iss !== credential.iss || payload.sub !== credential.sub)
-    ) {
-      return error(
-        "AADSTS700213",
-        "No matching federated identity record found for presented assertion subject.",
-      );
-    }
-    return issued(++n);
-  };
-}
-
 Deno.test("federated: Entra's client assertion from GitHub, for its audience; a subject that matches no credential is explained", async () => {
   const { p, ci, deps, store } = await setUp((ci) =>
     ci.githubEnv("https://ci.example")
@@ -162,7 +111,12 @@ Deno.test("federated: Entra's client assertion from GitHub, for its audience; a 
     AUTHCTL_FEDERATED: "github",
     AUTHCTL_SCOPES: "api://deploy/.default",
   };
-  p.routes.set("/token", entra(ci, { iss: ci.issuer, sub: ci.subject }));
+  const entra = entraDouble("cli", [{
+    issuer: ci.issuer,
+    subject: ci.subject,
+    audiences: ["api://AzureADTokenExchange"],
+  }], await ciKeys(ci));
+  p.routes.set("/token", (r) => entra.token(r.form, r.headers));
   await login(deps, settingsFor(p, env), LOGIN);
   // The preset's audience was asked of GitHub; no interactive scopes sent.
   assertEquals(ci.issued.at(-1), {
@@ -173,7 +127,7 @@ Deno.test("federated: Entra's client assertion from GitHub, for its audience; a 
     p.to("/token")[0].form.get("scope"),
     "api://deploy/.default",
   );
-  assertEquals((await store.get("default"))?.accessToken, "exchanged-1");
+  assertEquals((await store.get("default"))?.accessToken, entra.issued[0]);
 
   // Another branch: no federated credential matches its subject.
   ci.subject = "repo:acme/app:ref:refs/heads/feature";
@@ -187,42 +141,99 @@ Deno.test("federated: Entra's client assertion from GitHub, for its audience; a 
   );
   assertMatch(err.message, /compare its issuer and subject/);
   // Negative control: a double that does not check the subject lets it in.
-  p.routes.set(
-    "/token",
-    entra(ci, { iss: ci.issuer, sub: "other" }, {
-      audience: true,
-      subject: false,
-    }),
-  );
+  entra.checks.subject = false;
   await login(deps, settingsFor(p, env), { ...LOGIN, force: true });
+  entra.checks.subject = true;
+  ci.subject = "repo:acme/app:ref:refs/heads/main";
 
   // A wrong audience is refused, and said with its own hint.
-  p.routes.set("/token", entra(ci, { iss: ci.issuer, sub: ci.subject }));
+  const wrong = { ...env, AUTHCTL_FEDERATED_AUDIENCE: "api://wrong" };
   await assertRejects(
-    () =>
-      login(
-        deps,
-        settingsFor(p, { ...env, AUTHCTL_FEDERATED_AUDIENCE: "api://wrong" }),
-        { ...LOGIN, force: true },
-      ),
+    () => login(deps, settingsFor(p, wrong), { ...LOGIN, force: true }),
     {
       message:
         /AADSTS70021[\s\S]*aud "api:\/\/wrong"[\s\S]*credential's audience/,
     },
   );
   // Negative control: without the audience check, it passes.
-  p.routes.set(
-    "/token",
-    entra(ci, { iss: ci.issuer, sub: ci.subject }, {
-      audience: false,
-      subject: true,
-    }),
+  entra.checks.audience = false;
+  await login(deps, settingsFor(p, wrong), { ...LOGIN, force: true });
+
+  // Interactive scopes mixed in are refused: exactly what was configured
+  // is sent (the double refuses a mix, as Entra does).
+  assertEquals(
+    (await entra.token(
+      new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: "cli",
+        scope: "openid api://deploy/.default",
+      }),
+    )).status,
+    400,
   );
-  await login(
-    deps,
-    settingsFor(p, { ...env, AUTHCTL_FEDERATED_AUDIENCE: "api://wrong" }),
-    { ...LOGIN, force: true },
+});
+
+Deno.test("federated: Google's STS: a token exchange from no client at a token endpoint alone; each of its checks bites", async () => {
+  const { p, ci, deps, store } = await setUp((ci) =>
+    ci.githubEnv("https://ci.example")
   );
+  const name =
+    "projects/123456789/locations/global/workloadIdentityPools/ci/providers/github";
+  const sts = stsDouble([{
+    name,
+    issuerUri: ci.issuer,
+    allowedAudiences: [],
+    attributeCondition: "assertion.repository=='acme/app'",
+  }], await ciKeys(ci));
+  p.routes.set("/token", (r) => sts.token(r.form, r.headers));
+  const env = {
+    AUTHCTL_PROVIDER: "oauth2",
+    AUTHCTL_TOKEN_ENDPOINT: `${p.issuer}/token`,
+    AUTHCTL_FEDERATED: "github",
+    AUTHCTL_FEDERATED_AUDIENCE: `https://iam.googleapis.com/${name}`,
+    AUTHCTL_AUDIENCE: `//iam.googleapis.com/${name}`,
+    AUTHCTL_SCOPES: "https://www.googleapis.com/auth/cloud-platform",
+    AUTHCTL_REQUESTED_TOKEN_TYPE:
+      "urn:ietf:params:oauth:token-type:access_token",
+  };
+  const noClient = settingsFor(p, env, {});
+  await login(deps, noClient, LOGIN);
+  const [sent] = p.to("/token");
+  assertEquals(sent.form.has("client_id"), false);
+  assertEquals(sent.headers.has("authorization"), false);
+  assertEquals((await store.get("default"))?.accessToken, sts.issued[0]);
+  assertEquals(
+    (await getToken(deps, noClient)).accessToken,
+    sts.issued[0],
+  );
+
+  // Negative controls: a client ID sent is refused (no client
+  // authentication here), as a repository outside the condition is, and a
+  // wrong CI audience; each passes with its check off.
+  const refusals: [Settings, keyof typeof sts.checks, RegExp][] = [
+    [settingsFor(p, env), "clientAuth", /not supported/],
+    [
+      settingsFor(p, { ...env, AUTHCTL_FEDERATED_AUDIENCE: "https://x" }, {}),
+      "audience",
+      /aud "https:\/\/x"/,
+    ],
+  ];
+  for (const [settings, check, said] of refusals) {
+    await assertRejects(
+      () => login(deps, settings, { ...LOGIN, force: true }),
+      { message: said },
+    );
+    sts.checks[check] = false;
+    await login(deps, settings, { ...LOGIN, force: true });
+    sts.checks[check] = true;
+  }
+  sts.providers[0].attributeCondition = "assertion.repository=='acme/other'";
+  await assertRejects(
+    () => login(deps, noClient, { ...LOGIN, force: true }),
+    { message: /attribute condition[\s\S]*sub "repo:acme/ },
+  );
+  sts.checks.condition = false;
+  await login(deps, noClient, { ...LOGIN, force: true });
 });
 
 Deno.test("federated: the jwt-bearer grant sends the CI token as the assertion", async () => {

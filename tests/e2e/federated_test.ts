@@ -19,6 +19,14 @@ import {
   startFederationProvider,
 } from "../support/federation_provider.ts";
 import { sampleProcesses } from "../support/proc.ts";
+import {
+  entraDouble,
+  serveTokenServices,
+  stsDouble,
+} from "../support/token_services.ts";
+
+/** The Entra app registration a pipeline logs in as. */
+const ENTRA_APP = "00000000-0000-0000-0000-00000000a99e";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -190,13 +198,34 @@ Deno.test({
         });
         assertEquals(loose.code, 0, loose.stderr);
         provider.checks.audience = true;
-        // An expired token, sent anyway through a file (authctl refuses a
-        // variable's): the provider refuses it.
+        // A token still valid here but expired at the provider (its clock
+        // runs ahead): refused, with the exp shown; the check bites.
+        provider.clockAheadS = 600;
+        const expired = await e2e.run(["login", "--force"], {
+          ...env,
+          JWT: await ci.sign(provider.issuer),
+        });
+        assertEquals(expired.code, 3, expired.stderr);
+        assertMatch(
+          expired.stderr,
+          /refused the token exchange \(invalid_grant/,
+        );
+        assertMatch(
+          expired.stderr,
+          /sub "repo:acme\/app[^"]*", aud "http[^"]+", exp \d{4}-/,
+        );
+        provider.checks.expiry = false;
+        const late = await e2e.run(["login", "--force"], {
+          ...env,
+          JWT: await ci.sign(provider.issuer),
+        });
+        assertEquals(late.code, 0, late.stderr);
+        provider.checks.expiry = true;
+        provider.clockAheadS = 0;
+        // One already past its exp in a variable: authctl refuses to send it.
         ci.lifetime = -30;
         const old = await ci.sign(provider.issuer);
         ci.lifetime = 300;
-        const file = `${e2e.dir}/old`;
-        await Deno.writeTextFile(file, old);
         const local = await e2e.run(["login", "--force"], { ...env, JWT: old });
         assertEquals(local.code, 4, local.stderr);
         assertMatch(local.stderr, /expired at \d{4}-/);
@@ -274,5 +303,155 @@ Deno.test({
     for (const token of ci.signed) {
       assertEquals(samples.includes(token), false, "CI token in an argv");
     }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e federated: Buildkite's agent, Azure Pipelines into an Entra-style endpoint, Google's STS from no client, and auto",
+  ...opts,
+  async fn(t) {
+    const { e2e, ci, base, provider } = await setUp();
+    await using _ = e2e;
+    const ciKeys = jose.createRemoteJWKSet(new URL(`${base}/jwks`));
+    const entra = entraDouble(ENTRA_APP, [{
+      name: "azure-pipelines",
+      issuer: base,
+      subject: "sc://acme/app/deploy",
+      audiences: ["api://AzureADTokenExchange"],
+    }], ciKeys);
+    const pool =
+      "projects/123456789/locations/global/workloadIdentityPools/ci/providers/github";
+    const sts = stsDouble([{
+      name: pool,
+      issuerUri: base,
+      allowedAudiences: [],
+      attributeCondition: "assertion.repository=='acme/app'",
+    }], ciKeys);
+    const services = serveTokenServices(entra, sts);
+    e2e.defer(() => services.close());
+    const bin = `${e2e.dir}/bin`;
+    const path = `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`;
+
+    await t.step("buildkite: the agent asked for the audience", async () => {
+      const env = {
+        ...await ci.buildkiteEnv(base, bin),
+        PATH: path,
+        AUTHCTL_CLIENT_ID: CI_CLIENT_ID,
+        AUTHCTL_FEDERATED: "buildkite",
+        AUTHCTL_FEDERATED_AUDIENCE: provider.issuer,
+        AUTHCTL_SCOPES: "deploy",
+        AUTHCTL_PROFILE: "bk",
+      };
+      const r = await e2e.run(["login"], env);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(ci.issued.at(-1), {
+        via: "/buildkite",
+        aud: provider.issuer,
+      });
+      const token = await e2e.run(["token"], env);
+      assert(await provider.active(token.stdout.trim()));
+      // Without the audience, the agent API refuses (the double is strict).
+      const none = await e2e.run(["login", "--force"], {
+        ...env,
+        AUTHCTL_FEDERATED_AUDIENCE: "",
+      });
+      assertEquals(none.code, 3, none.stderr);
+      assertMatch(none.stderr, /buildkite-agent oidc request-token failed/);
+    });
+
+    await t.step(
+      "azure-pipelines: POSTed for the service connection, into Entra's client assertion",
+      async () => {
+        ci.subject = "sc://acme/app/deploy";
+        const env = {
+          ...ci.azureEnv(base),
+          AUTHCTL_PROVIDER: "microsoft",
+          AUTHCTL_ISSUER: services.entraIssuer,
+          AUTHCTL_CLIENT_ID: ENTRA_APP,
+          AUTHCTL_FEDERATED: "azure-pipelines",
+          AUTHCTL_SCOPES: "api://deploy/.default",
+          AUTHCTL_PROFILE: "azure",
+        };
+        const r = await e2e.run(["login"], env);
+        assertEquals(r.code, 0, r.stderr);
+        assertMatch(
+          r.stderr,
+          /Azure Pipelines \(sub "sc:\/\/acme\/app\/deploy"\)/,
+        );
+        assertEquals(ci.issued.at(-1)?.via, "/azure");
+        const token = await e2e.run(["token"], env);
+        assertEquals(token.stdout.trim(), entra.issued.at(-1));
+        // Another connection's subject: AADSTS700213, with what to compare.
+        ci.subject = "sc://acme/app/other";
+        const refused = await e2e.run(["login", "--force"], env);
+        assertEquals(refused.code, 3, refused.stderr);
+        assertMatch(refused.stderr, /AADSTS700213/);
+        assertMatch(refused.stderr, /sub "sc:\/\/acme\/app\/other"/);
+        assertMatch(refused.stderr, /compare its issuer and subject/);
+        ci.subject = "repo:acme/app:ref:refs/heads/main";
+      },
+    );
+
+    await t.step(
+      "Google's STS: no client, a token endpoint alone, an access token requested",
+      async () => {
+        const env = {
+          ...ci.githubEnv(base),
+          AUTHCTL_PROVIDER: "oauth2",
+          AUTHCTL_ISSUER: services.base,
+          AUTHCTL_CLIENT_ID: "",
+          AUTHCTL_TOKEN_ENDPOINT: services.stsTokenEndpoint,
+          AUTHCTL_FEDERATED: "github",
+          AUTHCTL_FEDERATED_AUDIENCE: `https://iam.googleapis.com/${pool}`,
+          AUTHCTL_AUDIENCE: `//iam.googleapis.com/${pool}`,
+          AUTHCTL_SCOPES: "https://www.googleapis.com/auth/cloud-platform",
+          AUTHCTL_REQUESTED_TOKEN_TYPE:
+            "urn:ietf:params:oauth:token-type:access_token",
+          AUTHCTL_PROFILE: "gcp",
+        };
+        const r = await e2e.run(["login"], env);
+        assertEquals(r.code, 0, r.stderr);
+        const token = await e2e.run(["token"], env);
+        assertEquals(token.stdout.trim(), sts.issued.at(-1));
+        // A person's login at this profile says what to do instead.
+        const person = await e2e.run(["login", "--force"], {
+          ...env,
+          AUTHCTL_FEDERATED: "",
+          AUTHCTL_CLIENT_ID: "someone",
+        });
+        assertEquals(person.code === 0, false, person.stderr);
+        assertMatch(person.stderr, /login --federated SOURCE/);
+      },
+    );
+
+    await t.step(
+      "auto: picks the CI from its variables and says so",
+      async () => {
+        const env = {
+          ...ci.githubEnv(base),
+          AUTHCTL_CLIENT_ID: CI_CLIENT_ID,
+          AUTHCTL_FEDERATED: "auto",
+          AUTHCTL_FEDERATED_AUDIENCE: provider.issuer,
+          AUTHCTL_SCOPES: "deploy",
+          AUTHCTL_PROFILE: "auto",
+        };
+        const r = await e2e.run(["login"], env);
+        assertEquals(r.code, 0, r.stderr);
+        assertMatch(r.stderr, /with the CI token of GitHub Actions/);
+        const status = JSON.parse(
+          (await e2e.run(["status", "--json"], env)).stdout,
+        );
+        assertEquals(status.federated.source, "github");
+        // Outside any CI: it says which CIs it looked for, and exits 2.
+        const nowhere = await e2e.run(["login", "--force"], {
+          AUTHCTL_CLIENT_ID: CI_CLIENT_ID,
+          AUTHCTL_FEDERATED: "auto",
+          AUTHCTL_PROFILE: "nowhere",
+        });
+        assertEquals(nowhere.code, 2, nowhere.stderr);
+        assertMatch(nowhere.stderr, /found no CI here/);
+      },
+    );
   },
 });

@@ -276,6 +276,34 @@ Deno.test("endpoints given: no discovery, the issuer stays the identity, the sam
       }),
     { code: "incomplete_endpoints" },
   );
+  // With provider = "oauth2", a token endpoint alone is a server for
+  // logins without a person (Google's STS): no discovery is made, and a
+  // browser login says what to do instead.
+  const sts = await discover({
+    issuer: "https://sts.example",
+    clientId: "c",
+    settings: {
+      provider: "oauth2",
+      tokenEndpoint: "https://sts.example/v1/token",
+    },
+    network: {
+      timeoutMs: 1000,
+      transport: () => Promise.reject(new Error("no discovery expected")),
+    },
+  });
+  assertEquals(sts.metadata.token_endpoint, "https://sts.example/v1/token");
+  await assertRejects(
+    () =>
+      authorizationUrl(sts, {
+        redirectUri: "http://127.0.0.1:1/callback",
+        scopes: ["read"],
+        audience: "",
+        state: "s",
+        nonce: "n",
+        codeChallenge: "c".repeat(43),
+      }),
+    { code: "no_authorization_endpoint", message: /login --federated/ },
+  );
 });
 
 Deno.test("authorization request: auth_params, prompt and resources as configured, protocol parameters kept", () =>

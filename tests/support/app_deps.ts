@@ -56,9 +56,10 @@ export function appDeps(provider: InProcessProvider) {
 export function settingsFor(
   provider: InProcessProvider,
   env: Record<string, string> = {},
+  flags: { clientId?: string } = { clientId: "cli" },
 ): Settings {
   return resolveSettings({
-    flags: { issuer: provider.issuer, clientId: "cli" },
+    flags: { issuer: provider.issuer, ...flags },
     env: envFrom(env),
     config: parseConfig("c", {}),
     build: { ...buildInfo, name: "acmectl" },

@@ -5,7 +5,8 @@
  * token, `audience` appended to a URL that has a query already) and Azure
  * Pipelines' (POST only, `api-version=7.1`, a service connection). It is
  * strict: a wrong request token, a GET on the Azure endpoint or a missing
- * audience is refused. Usable in-process (`handle`) or behind a server.
+ * audience is refused. Buildkite's agent API (POST, the agent's token, the
+ * audience in JSON) answers a stand-in `buildkite-agent` command. Usable in-process (`handle`) or behind a server.
  *
  * @module
  */
@@ -16,6 +17,10 @@ import * as jose from "jose";
 export const GITHUB_REQUEST_TOKEN = "gh-request-token-1";
 /** The Azure Pipelines job token the double accepts. */
 export const AZURE_ACCESS_TOKEN = "azure-system-token-1";
+/** The Buildkite agent's access token (the agent's own, not the job's). */
+export const BUILDKITE_AGENT_TOKEN = "bk-agent-token-1";
+/** The Buildkite job the agent runs. */
+export const BUILDKITE_JOB = "0190-job-1";
 /** The Azure service connection the double knows. */
 export const AZURE_CONNECTION = "conn-1";
 
@@ -39,7 +44,40 @@ export interface CiDouble {
   githubEnv(base: string): Record<string, string>;
   /** The variables Azure Pipelines gives a step that maps the job token. */
   azureEnv(base: string): Record<string, string>;
+  /**
+   * The variables a Buildkite job has, with a stand-in `buildkite-agent`
+   * written into `bin` (put it first on PATH): it takes only `oidc
+   * request-token [--audience AUD]` and asks the double's agent API, as the
+   * real agent asks Buildkite's.
+   */
+  buildkiteEnv(base: string, bin: string): Promise<Record<string, string>>;
 }
+
+/**
+ * The stand-in `buildkite-agent`: strict about its arguments, it POSTs the
+ * audience to the agent API with the agent's token and prints the JWT.
+ */
+const BUILDKITE_AGENT = String.raw`#!/bin/sh
+set -eu
+if [ "$#" -lt 2 ] || [ "$1" != oidc ] || [ "$2" != request-token ]; then
+  echo "buildkite-agent (double): only 'oidc request-token' is known, not: $*" >&2
+  exit 2
+fi
+shift 2
+audience=
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --audience) audience="$2"; shift 2 ;;
+    *) echo "buildkite-agent (double): unknown flag $1" >&2; exit 2 ;;
+  esac
+done
+answer=$(curl -fsS -X POST \
+  -H "Authorization: Token $BUILDKITE_AGENT_ACCESS_TOKEN" \
+  -H "Content-Type: application/json" \
+  --data "{\"audience\":\"$audience\"}" \
+  "$BUILDKITE_AGENT_ENDPOINT/jobs/$BUILDKITE_JOB_ID/oidc/tokens")
+printf '%s\n' "$answer" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+`;
 
 /** A CI double whose tokens name `issuer` (where it is served). */
 export async function ciDouble(issuer: string): Promise<CiDouble> {
@@ -90,6 +128,17 @@ export async function ciDouble(issuer: string): Promise<CiDouble> {
           double.issued.push({ via: "/github", aud: audience });
           return Response.json({ value: await double.sign(audience) });
         }
+        case `/buildkite/v3/jobs/${BUILDKITE_JOB}/oidc/tokens`: {
+          // The agent API: POST, the agent's token, the audience in JSON.
+          if (request.method !== "POST") return status(405);
+          if (auth !== `Token ${BUILDKITE_AGENT_TOKEN}`) return status(401);
+          const body = await request.json().catch(() => ({}));
+          if (typeof body.audience !== "string" || !body.audience) {
+            return status(422);
+          }
+          double.issued.push({ via: "/buildkite", aud: body.audience });
+          return Response.json({ token: await double.sign(body.audience) });
+        }
         case "/azure": {
           if (request.method !== "POST") return status(405);
           if (auth !== `Bearer ${AZURE_ACCESS_TOKEN}`) return status(401);
@@ -115,6 +164,18 @@ export async function ciDouble(issuer: string): Promise<CiDouble> {
       SYSTEM_ACCESSTOKEN: AZURE_ACCESS_TOKEN,
       AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: AZURE_CONNECTION,
     }),
+    async buildkiteEnv(base, bin) {
+      await Deno.mkdir(bin, { recursive: true });
+      await Deno.writeTextFile(`${bin}/buildkite-agent`, BUILDKITE_AGENT, {
+        mode: 0o755,
+      });
+      return {
+        BUILDKITE: "true",
+        BUILDKITE_AGENT_ENDPOINT: `${base}/buildkite/v3`,
+        BUILDKITE_AGENT_ACCESS_TOKEN: BUILDKITE_AGENT_TOKEN,
+        BUILDKITE_JOB_ID: BUILDKITE_JOB,
+      };
+    },
   };
   return double;
 }

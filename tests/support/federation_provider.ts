@@ -58,6 +58,11 @@ export interface FederationProvider {
   checks: Checks;
   /** Exchanges granted. */
   exchanges: number;
+  /**
+   * How far its clock runs ahead of this machine's, in seconds: a CI token
+   * still valid here can be expired there.
+   */
+  clockAheadS: number;
   /** Whether the provider knows `token` as an active access token. */
   active(token: string): Promise<boolean>;
   close(): Promise<void>;
@@ -84,6 +89,7 @@ export async function startFederationProvider(
     trustedSubject: subject,
     checks: { audience: true, subject: true, expiry: true },
     exchanges: 0,
+    clockAheadS: 0,
     active: async (token) => {
       const r = await fetch(`${issuer}/token/introspection`, {
         method: "POST",
@@ -156,7 +162,9 @@ export async function startFederationProvider(
       ({ payload } = await jose.jwtVerify(token, jwks, {
         issuer: ci.issuer,
         ...(state.checks.audience ? { audience: issuer } : {}),
-        ...(state.checks.expiry ? {} : { currentDate: new Date(0) }),
+        currentDate: state.checks.expiry
+          ? new Date(Date.now() + state.clockAheadS * 1000)
+          : new Date(0),
       }));
     } catch (err) {
       throw new errors.InvalidGrant(
