@@ -36,6 +36,8 @@ export interface CiDouble {
   subject: string;
   /** Lifetime of its tokens, in seconds. */
   lifetime: number;
+  /** The Azure service connection it knows (default {@linkcode AZURE_CONNECTION}). */
+  azureConnection: string;
   /** Answers one request (discovery, JWKS, the token services). */
   handle(request: Request): Promise<Response>;
   /** A token as the CI would give it, for `audience`. */
@@ -89,6 +91,7 @@ export async function ciDouble(issuer: string): Promise<CiDouble> {
     signed: [],
     subject: "repo:acme/app:ref:refs/heads/main",
     lifetime: 300,
+    azureConnection: AZURE_CONNECTION,
     async sign(audience, extra = {}) {
       const now = Math.floor(Date.now() / 1000);
       let jwt = new jose.SignJWT({
@@ -144,7 +147,8 @@ export async function ciDouble(issuer: string): Promise<CiDouble> {
           if (auth !== `Bearer ${AZURE_ACCESS_TOKEN}`) return status(401);
           if (
             url.searchParams.get("api-version") !== "7.1" ||
-            url.searchParams.get("serviceConnectionId") !== AZURE_CONNECTION
+            url.searchParams.get("serviceConnectionId") !==
+              double.azureConnection
           ) return status(400);
           const audience = "api://AzureADTokenExchange";
           double.issued.push({ via: "/azure", aud: audience });
@@ -162,7 +166,7 @@ export async function ciDouble(issuer: string): Promise<CiDouble> {
       TF_BUILD: "True",
       SYSTEM_OIDCREQUESTURI: `${base}/azure`,
       SYSTEM_ACCESSTOKEN: AZURE_ACCESS_TOKEN,
-      AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: AZURE_CONNECTION,
+      AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: double.azureConnection,
     }),
     async buildkiteEnv(base, bin) {
       await Deno.mkdir(bin, { recursive: true });

@@ -54,10 +54,14 @@ export interface FederationProvider {
   issuer: string;
   /** The CI subject it trusts. */
   trustedSubject: string;
+  /** The CI token audiences it accepts (default: its own issuer). */
+  audiences: string[];
   /** The checks in force. */
   checks: Checks;
   /** Exchanges granted. */
   exchanges: number;
+  /** The grant type of each exchange granted. */
+  grants: string[];
   /**
    * How far its clock runs ahead of this machine's, in seconds: a CI token
    * still valid here can be expired there.
@@ -87,8 +91,10 @@ export async function startFederationProvider(
   const state: FederationProvider = {
     issuer,
     trustedSubject: subject,
+    audiences: [issuer],
     checks: { audience: true, subject: true, expiry: true },
     exchanges: 0,
+    grants: [],
     clockAheadS: 0,
     active: async (token) => {
       const r = await fetch(`${issuer}/token/introspection`, {
@@ -155,13 +161,14 @@ export async function startFederationProvider(
   const trust = async (
     ctx: GrantContext,
     token: string | undefined,
+    grant: string,
   ) => {
     if (!token) throw new errors.InvalidRequest("no CI token");
     let payload: jose.JWTPayload;
     try {
       ({ payload } = await jose.jwtVerify(token, jwks, {
         issuer: ci.issuer,
-        ...(state.checks.audience ? { audience: issuer } : {}),
+        ...(state.checks.audience ? { audience: state.audiences } : {}),
         currentDate: state.checks.expiry
           ? new Date(Date.now() + state.clockAheadS * 1000)
           : new Date(0),
@@ -183,6 +190,7 @@ export async function startFederationProvider(
     });
     const value = await at.save();
     state.exchanges++;
+    state.grants.push(grant);
     ctx.body = {
       access_token: value,
       token_type: "Bearer",
@@ -200,7 +208,7 @@ export async function startFederationProvider(
       ) {
         throw new errors.InvalidRequest("unsupported subject_token_type");
       }
-      await trust(ctx, ctx.oidc.params.subject_token);
+      await trust(ctx, ctx.oidc.params.subject_token, TOKEN_EXCHANGE);
     },
     [
       "subject_token",
@@ -214,7 +222,7 @@ export async function startFederationProvider(
   );
   provider.registerGrantType(
     JWT_BEARER,
-    (ctx: GrantContext) => trust(ctx, ctx.oidc.params.assertion),
+    (ctx: GrantContext) => trust(ctx, ctx.oidc.params.assertion, JWT_BEARER),
     ["assertion", "scope"],
   );
   server.on("request", provider.callback());
