@@ -13,7 +13,7 @@ import * as jose from "jose";
 import { parse as parseYaml } from "yaml";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { Job } from "../support/actions_runner.ts";
-import { AZURE_ACCESS_TOKEN, ciDouble } from "../support/ci_double.ts";
+import { AZURE_ACCESS_TOKEN, serveCiDouble } from "../support/ci_double.ts";
 import { startE2e } from "../support/e2e.ts";
 import {
   CI_CLIENT_ID,
@@ -57,16 +57,8 @@ Deno.test({
   ...opts,
   async fn(t) {
     const section = await ciSection();
-    // The CI double, on a port.
-    let handle: (r: Request) => Promise<Response> = () =>
-      Promise.resolve(new Response(null, { status: 503 }));
-    const ciServer = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      (r) => handle(r),
-    );
-    const ciBase = `http://127.0.0.1:${ciServer.addr.port}`;
-    const ci = await ciDouble(ciBase);
-    handle = ci.handle;
+    const served = await serveCiDouble();
+    const { ci, base: ciBase } = served;
     const { publicKey } = await jose.generateKeyPair("ES256");
     const provider = await startFederationProvider(
       { issuer: ciBase, jwksUrl: `${ciBase}/jwks` },
@@ -83,7 +75,7 @@ Deno.test({
     const services = serveTokenServices(entra, sts);
     const e2e = await startE2e({ provider: false });
     await using _ = e2e;
-    e2e.defer(() => ciServer.shutdown());
+    e2e.defer(() => served.close());
     e2e.defer(() => provider.close());
     e2e.defer(() => services.close());
 

@@ -9,7 +9,7 @@
 
 import * as jose from "jose";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { ciDouble } from "../support/ci_double.ts";
+import { serveCiDouble } from "../support/ci_double.ts";
 import { startE2e } from "../support/e2e.ts";
 import {
   CI_CLIENT_ID,
@@ -32,15 +32,8 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 
 /** The CI double on a port, and the provider that trusts it. */
 async function setUp(accessTokenTtl = 3600) {
-  let handle: (r: Request) => Promise<Response> = () =>
-    Promise.resolve(new Response(null, { status: 503 }));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (r) => handle(r),
-  );
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  const ci = await ciDouble(base);
-  handle = ci.handle;
+  const served = await serveCiDouble();
+  const { ci, base } = served;
   const { privateKey, publicKey } = await jose.generateKeyPair("ES256", {
     extractable: true,
   });
@@ -55,7 +48,7 @@ async function setUp(accessTokenTtl = 3600) {
     env: { AUTHCTL_ISSUER: provider.issuer, AUTHCTL_STORAGE: "file" },
   });
   e2e.defer(() => provider.close());
-  e2e.defer(() => server.shutdown());
+  e2e.defer(() => served.close());
   return { e2e, ci, base, provider, privateKey };
 }
 
@@ -277,19 +270,26 @@ Deno.test({
       AUTHCTL_FEDERATED_AUDIENCE: provider.issuer,
       AUTHCTL_SCOPES: "deploy",
     };
-    const login = await e2e.run(["login"], env);
-    assertEquals(login.code, 0, login.stderr);
-    const before = ci.issued.length;
-    const ended = Date.now() + 30_000;
-    let calls = 0;
+    // The login and every call sampled in /proc and traced with --debug.
     let samples = "";
-    while (Date.now() < ended) {
-      const running = await e2e.spawn(["token", "--min-ttl", "2"], env);
+    let traces = "";
+    const sampled = async (args: string[]) => {
+      const running = await e2e.spawn([...args, "--debug"], env);
       const timer = setInterval(() => {
         samples += sampleProcesses(running.child.pid, false);
       }, 10);
       const r = await running.finish();
       clearInterval(timer);
+      traces += r.stderr;
+      return r;
+    };
+    const login = await sampled(["login"]);
+    assertEquals(login.code, 0, login.stderr);
+    const before = ci.issued.length;
+    const ended = Date.now() + 30_000;
+    let calls = 0;
+    while (Date.now() < ended) {
+      const r = await sampled(["token", "--min-ttl", "2"]);
       assertEquals(r.code, 0, r.stderr);
       assert(await provider.active(r.stdout.trim()), "a stale token");
       calls++;
@@ -300,8 +300,14 @@ Deno.test({
     assert(renewals >= 4, `only ${renewals} renewals in 30 s`);
     // Each renewal exchanged a new CI token.
     assertEquals(provider.exchanges, renewals + 1);
+    // The re-exchanges were traced, with the CI token redacted.
+    assert(
+      traces.split("subject_token=[redacted]").length - 1 >= renewals + 1,
+      "the re-exchanges are not in the trace",
+    );
     for (const token of ci.signed) {
-      assertEquals(samples.includes(token), false, "CI token in an argv");
+      assertEquals(samples.includes(token), false, "CI token in /proc");
+      assertEquals(traces.includes(token), false, "CI token in --debug");
     }
   },
 });

@@ -187,3 +187,24 @@ export async function ciDouble(issuer: string): Promise<CiDouble> {
 function status(code: number): Response {
   return new Response(`refused (${code})`, { status: code });
 }
+
+/** A CI double served on 127.0.0.1; its issuer is where it is served. */
+export interface ServedCiDouble {
+  ci: CiDouble;
+  base: string;
+  close(): Promise<void>;
+}
+
+/** Serves a new CI double on a free port of 127.0.0.1. */
+export async function serveCiDouble(): Promise<ServedCiDouble> {
+  let handle: (r: Request) => Promise<Response> = () =>
+    Promise.resolve(new Response(null, { status: 503 }));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (r) => handle(r),
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const ci = await ciDouble(base);
+  handle = ci.handle;
+  return { ci, base, close: () => server.shutdown() };
+}
