@@ -77,19 +77,7 @@ export class BuildFailure extends Error {
 /** Runs the whole build. */
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const { log } = options;
-  const denoJson = JSON.parse(
-    await Deno.readTextFile(new URL("deno.json", root)),
-  );
-  let info: BuildInfo;
-  try {
-    info = readBuildConfig(options.env, {
-      version: denoJson.version,
-      commit: await gitCommit(),
-    });
-  } catch (err) {
-    if (err instanceof BuildConfigError) throw new BuildFailure(err.message, 2);
-    throw err;
-  }
+  const info = await buildSettings(options.env);
   log(
     `building ${info.name} ${info.version}${
       info.commit ? ` (${info.commit.slice(0, 12)})` : ""
@@ -149,6 +137,28 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return { info, outDir, bundle, binaries, compileSkipped };
   } finally {
     await Deno.remove(stage, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * The build's settings from `env` (the `AUTHCTL_BUILD_*` variables), with
+ * deno.json's version and the checked-out commit as defaults; bad settings
+ * are a {@linkcode BuildFailure} with exit code 2.
+ */
+export async function buildSettings(
+  env: Record<string, string>,
+): Promise<BuildInfo> {
+  const denoJson = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", root)),
+  );
+  try {
+    return readBuildConfig(env, {
+      version: denoJson.version,
+      commit: await gitCommit(),
+    });
+  } catch (err) {
+    if (err instanceof BuildConfigError) throw new BuildFailure(err.message, 2);
+    throw err;
   }
 }
 
@@ -286,10 +296,15 @@ export async function writeChecksums(
   await Deno.writeTextFile(`${dir}/SHA256SUMS`, lines.join("\n") + "\n");
 }
 
-async function gitCommit(): Promise<string> {
+function gitCommit(): Promise<string> {
+  return gitOutput(["rev-parse", "HEAD"]);
+}
+
+/** What `git ARGS` prints in this checkout, trimmed; "" when git cannot say. */
+export async function gitOutput(args: string[]): Promise<string> {
   try {
     const out = await new Deno.Command("git", {
-      args: ["rev-parse", "HEAD"],
+      args,
       cwd: root,
       stdout: "piped",
       stderr: "null",

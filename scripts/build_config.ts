@@ -10,38 +10,36 @@ import { validateIssuer } from "../src/config/settings.ts";
 import type { BuildInfo } from "../src/config/build_info.ts";
 import { splitScopes } from "../src/config/config_file.ts";
 import { parsePorts } from "../src/config/settings.ts";
+import { SEMVER } from "../src/config/distribution.ts";
 import {
   parseProviderSetting,
   PROVIDER_SETTING_SPECS,
   type ProviderSettings,
 } from "../src/config/provider_settings.ts";
 
-/** The targets `deno compile` builds for, and their artifact suffix. */
-export const TARGETS = {
-  "x86_64-unknown-linux-gnu": "",
-  "aarch64-unknown-linux-gnu": "",
-  "x86_64-apple-darwin": "",
-  "aarch64-apple-darwin": "",
-  "x86_64-pc-windows-msvc": ".exe",
-} as const;
-
-/** A target triple authctl is released for. */
-export type Target = keyof typeof TARGETS;
-
-/** Whether `value` is a release target. */
-export function isTarget(value: string): value is Target {
-  return Object.hasOwn(TARGETS, value);
-}
-
-/** `NAME-VERSION-TARGET[.exe]`: the file name of a compiled binary. */
-export function artifactName(info: BuildInfo, target: Target): string {
-  return `${info.name}-${info.version}-${target}${TARGETS[target]}`;
-}
+export {
+  artifactName,
+  isTarget,
+  type Target,
+  TARGETS,
+} from "../src/config/distribution.ts";
 
 /** `NAME-VERSION.bundle.js`: the file name of the one-file bundle. */
 export function bundleName(info: BuildInfo): string {
   return `${info.name}-${info.version}.bundle.js`;
 }
+
+/**
+ * What the packages say about themselves (`deno task package`); a build
+ * accepts them too, so one set of variables serves both.
+ */
+export const PACKAGE_VARIABLES = [
+  "AUTHCTL_BUILD_DESCRIPTION",
+  "AUTHCTL_BUILD_HOMEPAGE",
+  "AUTHCTL_BUILD_LICENSE",
+  "AUTHCTL_BUILD_MAINTAINER",
+  "AUTHCTL_BUILD_PUBLISHER",
+] as const;
 
 /** The variables a build reads (besides any that are refused). */
 export const BUILD_VARIABLES = [
@@ -55,6 +53,9 @@ export const BUILD_VARIABLES = [
   "AUTHCTL_BUILD_PORTS",
   ...PROVIDER_SETTING_SPECS.map((spec) => spec.build),
   "AUTHCTL_BUILD_CLIENT_SECRET_IS_PUBLIC",
+  "AUTHCTL_BUILD_REPO",
+  "AUTHCTL_BUILD_UPDATE_NOTICE",
+  ...PACKAGE_VARIABLES,
 ] as const;
 
 /** Values used when a variable is unset. */
@@ -77,9 +78,9 @@ export class BuildConfigError extends Error {
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 const COMMIT = /^[0-9a-f]{40}$/;
+// GitHub's rules for owner and repository names.
+const REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 // RFC 6749 §3.3 scope-token and §A.1 client_id (visible characters; no
 // space, so the value survives every place it is copied to).
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -210,6 +211,23 @@ export function readBuildConfig(
     }
   }
 
+  const repo = get("AUTHCTL_BUILD_REPO");
+  if (repo && !REPO.test(repo)) {
+    problems.push(
+      `AUTHCTL_BUILD_REPO "${
+        escape(repo)
+      }" is not a GitHub repository: give OWNER/NAME, the repository whose releases \`upgrade\` and the update notice read (the release workflow sets it to \${{ github.repository }}).`,
+    );
+  }
+  const notice = get("AUTHCTL_BUILD_UPDATE_NOTICE") || "on";
+  if (notice !== "on" && notice !== "off") {
+    problems.push(
+      `AUTHCTL_BUILD_UPDATE_NOTICE "${
+        escape(notice)
+      }": set it to "off" to build without the update notice, or leave it unset.`,
+    );
+  }
+
   if (problems.length) throw new BuildConfigError(problems);
   return {
     name,
@@ -221,6 +239,8 @@ export function readBuildConfig(
     audience,
     ports,
     provider: provider as ProviderSettings,
+    repo,
+    updateNotice: notice === "on",
   };
 }
 
@@ -246,6 +266,8 @@ export function renderBuildInfo(source: string, info: BuildInfo): string {
     "audience",
     "ports",
     "provider",
+    "repo",
+    "updateNotice",
   ] as const;
   const body = values.map((key) => `  ${key}: ${JSON.stringify(info[key])},`)
     .join("\n");

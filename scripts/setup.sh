@@ -5,7 +5,8 @@
 #     and the demo's stand-in for one on machines without a display);
 #   - dbus, gnome-keyring and libsecret-tools, from Debian's packages (a real
 #     Secret Service for the keychain tests);
-#   - openssl and curl (a test certificate authority; the install script).
+#   - openssl and curl (a test certificate authority; the install script);
+#   - rpm, ruby and man-db (the release's packages, and their checks).
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
@@ -52,6 +53,13 @@ command -v strace >/dev/null 2>&1 || missing+=(strace)
 # disk tests make a store that refuses a write.
 command -v chattr >/dev/null 2>&1 || missing+=(e2fsprogs)
 command -v mount >/dev/null 2>&1 || missing+=(mount)
+# The release's packages (deno task package, and its tests): rpmbuild (from
+# Debian's rpm), dpkg-deb (Debian's own), ruby to check the Homebrew formula,
+# man to read the packaged man page.
+command -v rpmbuild >/dev/null 2>&1 || missing+=(rpm)
+command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+command -v ruby >/dev/null 2>&1 || missing+=(ruby)
+command -v man >/dev/null 2>&1 || missing+=(man-db)
 # The benchmark: GNU time for peak memory, and GitHub's gh to compare with.
 [ -x /usr/bin/time ] || missing+=(time)
 command -v gh >/dev/null 2>&1 || missing+=(gh)

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { bakedSettings } from "../src/config/distribution.ts";
 import { parseArgs } from "node:util";
 import type { BuildInfo } from "../src/config/build_info.ts";
 import { envPrefix } from "../src/config/brand.ts";
@@ -56,17 +57,7 @@ export async function smokeTest(
       name: expected.name,
       version: expected.version,
       commit: expected.commit || null,
-      baked: {
-        issuer: expected.issuer || null,
-        clientId: expected.clientId || null,
-        scopes: expected.scopes,
-        audience: expected.audience || null,
-        ports: expected.ports || null,
-        // The secret only said to be there.
-        provider: expected.provider.clientSecret
-          ? { ...expected.provider, clientSecret: "(baked)" }
-          : expected.provider,
-      },
+      baked: bakedSettings(expected),
     };
     const got = {
       name: shown.name,

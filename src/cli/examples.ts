@@ -77,6 +77,7 @@ export function examplesFor(path: string, name: string): string[] {
       `${name} api --method PUT --data @settings.json --header "Content-Type: application/json" https://api.example.com/settings`,
       `${name} api --include https://api.example.com/health`,
     ],
+    upgrade: [`${name} upgrade --check`, `${name} upgrade`],
     completion: [
       `source <(${name} completion bash)          # in ~/.bashrc`,
       `${name} completion fish > ~/.config/fish/completions/${name}.fish`,

@@ -40,8 +40,12 @@ const COMMANDS = {
   ci: () => import("./ci.ts").then((m) => m.ciRoutes()),
   completion: () =>
     import("./completion.ts").then((m) => m.completionCommand()),
+  upgrade: () => import("./upgrade.ts").then((m) => m.upgradeCommand()),
   help: () => import("./help.ts").then((m) => m.helpCommand()),
 } as const;
+
+/** The interactive commands that may end with the update notice. */
+const NOTICE_COMMANDS = new Set(["login", "status", "profiles", "version"]);
 
 /**
  * The commands to parse `args` with: only the one named first (so `token`
@@ -83,6 +87,11 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
       },
     });
   let input = await normalize(args);
+  // The update notice, for a person at a terminal: only these commands
+  // load it (never `token` and the others scripts run).
+  const notice = NOTICE_COMMANDS.has(input[0]) && !helpPath(input)
+    ? (await import("./update_notice.ts")).updateNotice(cli)
+    : undefined;
   for (let depth = 0; depth < 2; depth++) {
     let stderr = "";
     // A reader that went away (`| head`): said once, by main.ts, quietly.
@@ -136,6 +145,7 @@ export async function runCli(args: string[], cli: CliDeps): Promise<number> {
       const { helpEpilogue } = await import("./examples.ts");
       cli.terminal.out(helpEpilogue(help, name));
     }
+    await notice?.finish();
     return outcome.exitCode;
   }
   return 0;

@@ -32,4 +32,6 @@ export interface CliDeps {
   processes: ProcessRunner;
   /** Runs a CI's agent for its OIDC token (Buildkite). */
   capture?: CommandCapture;
+  /** Reads releases for `upgrade` and the update notice (default: `fetch`). */
+  fetch?: typeof fetch;
 }

@@ -5,7 +5,7 @@
  */
 
 import { buildCommand } from "@stricli/core";
-import type { ProviderSettings } from "../config/provider_settings.ts";
+import { bakedSettings } from "../config/distribution.ts";
 import { action, type CliContext, toggle } from "./flags.ts";
 
 /** Builds the `version` command (when it runs, or for help). */
@@ -31,14 +31,7 @@ export const versionCommand = () =>
                 commit: b.commit || null,
                 target,
                 deno: Deno.version.deno,
-                baked: {
-                  issuer: b.issuer || null,
-                  clientId: b.clientId || null,
-                  scopes: b.scopes,
-                  audience: b.audience || null,
-                  ports: b.ports || null,
-                  provider: bakedProvider(b.provider),
-                },
+                baked: bakedSettings(b),
               },
               null,
               2,
@@ -54,11 +47,3 @@ export const versionCommand = () =>
       },
     ),
   });
-
-/** The baked provider settings, the client secret only said to be there. */
-function bakedProvider(
-  provider: ProviderSettings,
-): Record<string, unknown> {
-  const { clientSecret, ...rest } = provider;
-  return clientSecret ? { ...rest, clientSecret: "(baked)" } : rest;
-}

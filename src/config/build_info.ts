@@ -28,6 +28,13 @@ export interface BuildInfo {
   ports: string;
   /** Default provider settings (kind, endpoints, client authentication…). */
   provider: ProviderSettings;
+  /**
+   * `OWNER/REPO`: the GitHub repository whose releases `upgrade` and the
+   * update notice read; "" or absent for a build without one (from source).
+   */
+  repo?: string;
+  /** False when the build turned the update notice off. */
+  updateNotice?: boolean;
 }
 
 /** The defaults of this build. */
@@ -41,4 +48,6 @@ export const buildInfo: BuildInfo = {
   audience: "",
   ports: "",
   provider: {},
+  repo: "",
+  updateNotice: true,
 };

@@ -13,7 +13,14 @@ import { FileStore } from "../../src/store/file_store.ts";
 async function loadedModules(
   args: string[],
   env: Record<string, string>,
-): Promise<{ modules: Set<string>; code: number; stdout: string }> {
+): Promise<
+  {
+    modules: Set<string>;
+    evaluated: Set<string>;
+    code: number;
+    stdout: string;
+  }
+> {
   const [run, ...rest] = args;
   const out = await new Deno.Command(Deno.execPath(), {
     args: [run, "--log-level=debug", ...rest],
@@ -23,16 +30,32 @@ async function loadedModules(
   }).output();
   const log = new TextDecoder().decode(out.stderr);
   const modules = new Set<string>();
-  for (const m of log.matchAll(/ES module: (\S+?),/g)) modules.add(m[1]);
+  // Evaluated ("ES module: …"); the rest are files Deno's loader only read
+  // while walking the graph (every statically named dynamic import).
+  const evaluated = new Set<string>();
+  for (const m of log.matchAll(/ES module: (\S+?),/g)) {
+    modules.add(m[1]);
+    evaluated.add(m[1]);
+  }
   for (const m of log.matchAll(/fetch_no_follow - specifier: (\S+)/g)) {
     modules.add(m[1]);
   }
   return {
     modules,
+    evaluated,
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),
   };
 }
+
+/** The update notice's and upgrade's modules: never loaded by `token`. */
+const UPDATE_MODULES = [
+  "/src/cli/update_notice.ts",
+  "/src/app/update_notice.ts",
+  "/src/app/releases.ts",
+  "/src/platform/self.ts",
+  "/src/platform/state_file.ts",
+];
 
 /** What must not be on the hot path, and which loaded module shows it. */
 function offenders(modules: Set<string>): string[] {
@@ -97,6 +120,19 @@ Deno.test({
         "the loader's record lists the modules it loads",
       );
       assertEquals(offenders(token.modules), []);
+      // Nor the update notice or upgrade: no release check, no state file.
+      const updates = (modules: Set<string>) =>
+        UPDATE_MODULES.filter((name) =>
+          [...modules].some((m) => m.endsWith(name))
+        );
+      assertEquals(updates(token.evaluated), []);
+      // (The same record of `version`, which may show the notice, has them.)
+      const version = await loadedModules(
+        [...await cliArgs(), "version"],
+        env,
+      );
+      assertEquals(version.code, 0);
+      assertEquals(updates(version.evaluated), UPDATE_MODULES);
       const packages = await npmPackages(token.modules);
       assertEquals([...packages.keys()], ["@stricli/core"]);
       for (const [name, type] of packages) {

@@ -18,6 +18,8 @@ import { smokeTest } from "../../scripts/smoke.ts";
 import { AUTH_URL, baseEnv, spawnCommand } from "../support/cli.ts";
 import { startPrivateKeyring } from "../support/keyring.ts";
 import { startE2e } from "../support/e2e.ts";
+import { runProgram } from "../support/run.ts";
+import { sha256File } from "../support/release.ts";
 
 const repo = new URL("../../", import.meta.url).pathname;
 
@@ -27,27 +29,17 @@ async function runBuild(
   args: string[],
   extraEnv: Record<string, string> = {},
 ) {
-  const env = baseEnv();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "build", ...args],
-    cwd: repo,
-    env: { ...env, NO_COLOR: "1", ...vars, ...extraEnv },
-    clearEnv: true,
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: text.decode(out.stdout),
-    stderr: text.decode(out.stderr),
-  };
+  return await runProgram(
+    Deno.execPath(),
+    ["task", "--quiet", "build", ...args],
+    {
+      cwd: repo,
+      env: { ...baseEnv(), NO_COLOR: "1", ...vars, ...extraEnv },
+    },
+  );
 }
 
-async function sha256(path: string): Promise<string> {
-  return new Uint8Array(
-    await crypto.subtle.digest("SHA-256", await Deno.readFile(path)),
-  ).toHex();
-}
+const sha256 = sha256File;
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -80,6 +72,7 @@ Deno.test({
       AUTHCTL_BUILD_CLIENT_ID: provider.clientId,
       AUTHCTL_BUILD_SCOPES: "profile email",
       AUTHCTL_BUILD_PORTS: ports,
+      AUTHCTL_BUILD_REPO: "acme/acmectl",
       AUTHCTL_BUILD_VERSION: "1.4.0",
       AUTHCTL_BUILD_COMMIT: "0123456789abcdef0123456789abcdef01234567",
     };
@@ -185,6 +178,8 @@ Deno.test({
           audience: null,
           ports,
           provider: {},
+          repo: "acme/acmectl",
+          updateNotice: true,
         });
         const help = await acmectl(["login", "--help"]);
         const text = new TextDecoder().decode(help.stdout);
@@ -331,6 +326,7 @@ Deno.test({
           audience: "",
           ports,
           provider: {},
+          repo: "acme/acmectl",
         };
         const seen: string[] = [];
         await smokeTest(

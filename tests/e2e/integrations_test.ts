@@ -15,6 +15,7 @@ import { approveLogin } from "../../scripts/headless_browser.ts";
 import { AUTH_URL, cliArgs, cliEnv, runCli, spawnCli } from "../support/cli.ts";
 import { startGitServer } from "../support/git_server.ts";
 import { startE2e } from "../support/e2e.ts";
+import { runProgram } from "../support/run.ts";
 
 function jwtPayload(jwt: string): Record<string, unknown> {
   return JSON.parse(
@@ -24,27 +25,13 @@ function jwtPayload(jwt: string): Record<string, unknown> {
   );
 }
 
-async function run(
+function run(
   cmd: string,
   args: string[],
   env: Record<string, string>,
   cwd?: string,
 ) {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    clearEnv: true,
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: text.decode(out.stdout),
-    stderr: text.decode(out.stderr),
-  };
+  return runProgram(cmd, args, { env, cwd });
 }
 
 Deno.test({

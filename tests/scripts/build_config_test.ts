@@ -44,6 +44,8 @@ Deno.test("build config: nothing set is a plain authctl from deno.json", () => {
     audience: "",
     ports: "",
     provider: {},
+    repo: "",
+    updateNotice: true,
   });
 });
 
@@ -57,6 +59,8 @@ Deno.test("build config: every setting is read and normalised", () => {
     AUTHCTL_BUILD_SCOPES: "profile, email groups profile",
     AUTHCTL_BUILD_AUDIENCE: "https://api.acme.example",
     AUTHCTL_BUILD_PORTS: " 8765-8769 ",
+    AUTHCTL_BUILD_REPO: "acme/acme-cli",
+    AUTHCTL_BUILD_UPDATE_NOTICE: "off",
   }, defaults);
   assertEquals(info, {
     name: "acmectl",
@@ -68,6 +72,8 @@ Deno.test("build config: every setting is read and normalised", () => {
     audience: "https://api.acme.example",
     ports: "8765-8769",
     provider: {},
+    repo: "acme/acme-cli",
+    updateNotice: false,
   });
   // A loopback issuer may be http (a local provider, as in the tests).
   assertEquals(
@@ -106,6 +112,8 @@ Deno.test("build config: each bad value is named with its fix, all at once", () 
     AUTHCTL_BUILD_AUDIENCE: "a\u0007b",
     AUTHCTL_BUILD_PORTS: "99999",
     AUTHCTL_BUILD_CLIENTID: "typo",
+    AUTHCTL_BUILD_REPO: "https://github.com/acme/cli",
+    AUTHCTL_BUILD_UPDATE_NOTICE: "no",
   });
   const expect = [
     /^Unknown build variable AUTHCTL_BUILD_CLIENTID\. The build reads: /,
@@ -117,6 +125,8 @@ Deno.test("build config: each bad value is named with its fix, all at once", () 
     /^AUTHCTL_BUILD_SCOPES has an invalid scope "\\"email\\""/,
     /^AUTHCTL_BUILD_AUDIENCE "a\\u0007b" has control/,
     /^AUTHCTL_BUILD_PORTS: Invalid port specification "99999"/,
+    /^AUTHCTL_BUILD_REPO "https:\/\/github\.com\/acme\/cli" is not a GitHub repository: give OWNER\/NAME/,
+    /^AUTHCTL_BUILD_UPDATE_NOTICE "no": set it to "off"/,
   ];
   assertEquals(found.length, expect.length, found.join("\n"));
   expect.forEach((pattern, i) => assertMatch(found[i], pattern));
