@@ -58,11 +58,18 @@ Deno.test("update notice: once a day, for a person at a terminal only", async (t
     options: { pty: boolean; env?: Record<string, string> },
   ) => {
     const started = performance.now();
-    const result = await spawnCommand([binary, ...args], {
+    const running = spawnCommand([binary, ...args], {
       ...env,
       ...options.env,
-    }, { pty: options.pty }).finish();
-    return { ...result, ms: performance.now() - started };
+    }, { pty: options.pty });
+    // A check that never gives up must fail the test, not hang it.
+    const guard = setTimeout(() => running.child.kill("SIGKILL"), 20_000);
+    try {
+      const result = await running.finish();
+      return { ...result, ms: performance.now() - started };
+    } finally {
+      clearTimeout(guard);
+    }
   };
   const asked = () =>
     server.requests.filter((p) => p.endsWith("/SHA256SUMS")).length;
