@@ -99,7 +99,9 @@ export async function upgrade(deps: UpgradeDeps): Promise<string> {
   if (kind === "source") {
     throw new UsageError(
       "upgrade_from_source",
-      `This ${build.name} runs from ${self.path}, not from a release binary: update the checkout (git pull), or install a release with install.sh.`,
+      `This ${build.name} runs from ${self.path}, not from a release binary, so upgrade cannot replace it. Update the checkout (git pull), or install the release binary: ${
+        reinstallCommand(deps)
+      }`,
     );
   }
   if (kind !== "download") {
@@ -138,7 +140,9 @@ export async function upgrade(deps: UpgradeDeps): Promise<string> {
       "cannot_write",
       `Cannot write beside ${self.path}: ${
         (err as Error).message
-      }. Run the upgrade as the user who owns ${dir} (e.g. with sudo), or reinstall into a directory of your own with install.sh --dir ~/.local/bin.`,
+      }. Run the upgrade as the user who owns ${dir} (e.g. with sudo), or install the new release into a directory of your own: ${
+        reinstallCommand(deps)
+      }`,
       { cause: err },
     );
   }
@@ -153,6 +157,19 @@ export async function upgrade(deps: UpgradeDeps): Promise<string> {
     `Upgraded ${build.name} ${build.version} → ${latest.version} (${self.path}), verified against SHA256SUMS.\n`,
   );
   return latest.version;
+}
+
+/** The install script's command line, for this build's latest release. */
+function reinstallCommand(deps: UpgradeDeps): string {
+  const latest =
+    `${deps.githubUrl}/${deps.build.repo}/releases/latest/download`;
+  const mirror = deps.githubUrl !== "https://github.com";
+  if (deps.os === "windows") {
+    return `irm ${latest}/install.ps1 | iex`;
+  }
+  return `curl -fsSL ${latest}/install.sh | sh -s -- --dir ~/.local/bin${
+    mirror ? ` --base-url ${latest}` : ""
+  }`;
 }
 
 function releaseSource(deps: UpgradeDeps): ReleaseSource {

@@ -14,6 +14,7 @@ import {
   sha256File,
 } from "../support/release.ts";
 import { runProgram } from "../support/run.ts";
+import { permissionFlags } from "../../scripts/cli_args.ts";
 
 const REPO = "acme/acmectl-releases";
 const target = Deno.build.target;
@@ -218,6 +219,65 @@ Deno.test("upgrade: from a local release server", async (t) => {
         },
       );
     }
+
+    await t.step(
+      "a directory it cannot write to: exit 1, naming an install command that works",
+      async () => {
+        const dir = `${work}/locked`;
+        const binary = await install(dir);
+        const before = await sha256File(binary);
+        // Immutable: not even root may add a file there.
+        await runProgram("chattr", ["+i", dir]);
+        try {
+          const out = await run(binary, ["upgrade"], server);
+          assertEquals(out.code, 1, out.stderr);
+          const m =
+            /install the new release into a directory of your own: (.+)$/m
+              .exec(out.stderr);
+          assert(m, out.stderr);
+          assertEquals(await sha256File(binary), before);
+          // The command, run as given, installs 1.1.0 into ~/.local/bin.
+          const home = `${work}/locked-home`;
+          const done = await runProgram("sh", ["-c", m[1]], {
+            env: { PATH: Deno.env.get("PATH")!, HOME: home },
+          });
+          assertEquals(done.code, 0, done.stderr);
+          assertMatch(
+            (await run(`${home}/.local/bin/acmectl`, ["version"], server))
+              .stdout,
+            /^acmectl 1\.1\.0 /,
+          );
+        } finally {
+          await runProgram("chattr", ["-i", dir]);
+        }
+      },
+    );
+
+    await t.step(
+      "the bundle run by deno: exit 2, naming the command that installs the release binary",
+      async () => {
+        const out = await runProgram(Deno.execPath(), [
+          "run",
+          ...await permissionFlags(),
+          `${r100}/acmectl-1.0.0.bundle.js`,
+          "upgrade",
+        ], {
+          env: { ...baseEnv(), ACMECTL_GITHUB_URL: server.url, NO_COLOR: "1" },
+        });
+        assertEquals(out.code, 2, out.stderr);
+        const m = /install the release binary: (.+)$/m.exec(out.stderr);
+        assert(m, out.stderr);
+        const home = `${work}/bundle-home`;
+        const done = await runProgram("sh", ["-c", m[1]], {
+          env: { PATH: Deno.env.get("PATH")!, HOME: home },
+        });
+        assertEquals(done.code, 0, done.stderr);
+        assertMatch(
+          (await run(`${home}/.local/bin/acmectl`, ["version"], server)).stdout,
+          /^acmectl 1\.1\.0 /,
+        );
+      },
+    );
 
     await t.step(
       "a .deb's marker beside /usr/bin: refused, naming the apt command for the new version",
